@@ -1,0 +1,227 @@
+"""Bring the Terraform stack up or down and show it working: `make up`, `make down`, `make deploy-aws`.
+
+Also imported by the tests and the benchmark, so that every apply goes through the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from python_terraform import IsFlagged, Terraform
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+STACK_JSON = BUILD / "stack.json"
+
+
+def log(message: str) -> None:
+    print(f"\033[1m[stack]\033[0m {message}", file=sys.stderr, flush=True)
+
+
+def localstack_endpoint() -> str:
+    return f"http://127.0.0.1:{os.environ.get('LOCALSTACK_PORT', '4566')}"
+
+
+@dataclass
+class StackSpec:
+    """One deployment: which env root, under which name, serving which model."""
+
+    env: str = "localstack"
+    name: str = "rmodel"
+    model_name: str = "admission"
+    extra_vars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def working_dir(self) -> Path:
+        return ROOT / "terraform" / "envs" / self.env
+
+    @property
+    def state(self) -> str | None:
+        # LocalStack stacks keep their state under build/ (one file per name); the aws env uses its own backend.
+        if self.env != "localstack":
+            return None
+        return str(BUILD / "terraform" / f"{self.name}.tfstate")
+
+    def variables(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "name": self.name,
+            "model_name": self.model_name,
+            "lambda_zip": str(BUILD / "lambda.zip"),
+            "lambda_manifest": str(BUILD / "lambda.manifest.json"),
+            "models_dir": str(BUILD / "models"),
+            "frontend_dir": str(ROOT / "frontend"),
+        }
+        if self.env == "localstack":
+            values["localstack_endpoint"] = localstack_endpoint()
+        values.update(self.extra_vars)
+        return values
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def _terraform(spec: StackSpec) -> Terraform:
+    os.environ.setdefault("TF_CLI_CONFIG_FILE", str(BUILD / "terraformrc"))
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    tf = Terraform(working_dir=str(spec.working_dir))
+    if not (spec.working_dir / ".terraform").is_dir():
+        rc, _, err = tf.init(capture_output=True, input=False)
+        if rc != 0:
+            raise StackError(f"terraform init failed in {spec.working_dir}:\n{err}")
+    return tf
+
+
+def _state_args(spec: StackSpec) -> dict[str, Any]:
+    if spec.state is None:
+        return {}
+    Path(spec.state).parent.mkdir(parents=True, exist_ok=True)
+    return {"state": spec.state}
+
+
+def plan_has_changes(spec: StackSpec) -> bool:
+    tf = _terraform(spec)
+    rc, _, err = tf.plan(
+        capture_output=True, input=False, detailed_exitcode=IsFlagged, var=spec.variables(), **_state_args(spec)
+    )
+    if rc == 1:
+        raise StackError(f"terraform plan failed:\n{err}")
+    return rc == 2
+
+
+def apply(spec: StackSpec) -> dict[str, Any]:
+    """Apply the stack and return its outputs (plain values)."""
+    tf = _terraform(spec)
+    started = time.monotonic()
+    rc, out, err = tf.apply(
+        skip_plan=True, capture_output=True, input=False, var=spec.variables(), **_state_args(spec)
+    )
+    if rc != 0:
+        raise StackError(
+            f"terraform apply failed (state kept in {spec.state or spec.working_dir}; "
+            f"fix the cause and re-run, or `make down` to remove what was created):\n{err or out}"
+        )
+    log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
+    return outputs(spec)
+
+
+def outputs(spec: StackSpec) -> dict[str, Any]:
+    tf = _terraform(spec)
+    raw = tf.output(json=IsFlagged, **_state_args(spec))
+    return {key: value["value"] for key, value in (raw or {}).items()}
+
+
+def localstack_running() -> bool:
+    try:
+        return requests.get(f"{localstack_endpoint()}/_localstack/health", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def destroy(spec: StackSpec) -> None:
+    if spec.state is not None:
+        if not Path(spec.state).exists():
+            log(f"no stack {spec.name!r} to destroy")
+            return
+        if not localstack_running():
+            # LocalStack keeps its resources in memory: they ended with it, only the state file is left.
+            log(f"LocalStack is not running, so stack {spec.name!r} is already gone; removing its state")
+            Path(spec.state).unlink()
+            return
+    tf = _terraform(spec)
+    started = time.monotonic()
+    rc, out, err = tf.destroy(
+        capture_output=True, input=False, force=IsFlagged, auto_approve=IsFlagged,
+        var=spec.variables(), **_state_args(spec),
+    )  # fmt: skip
+    if rc != 0:
+        raise StackError(f"terraform destroy failed:\n{err or out}")
+    if spec.state is not None:
+        Path(spec.state).unlink(missing_ok=True)
+    log(f"destroyed {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
+
+
+def example_record(model_name: str) -> dict[str, Any]:
+    metadata = json.loads((BUILD / "models" / model_name / "model.json").read_text())
+    return {field["name"]: field["example"] for field in metadata["inputs"]}
+
+
+def wait_for_health(api_url: str, timeout_s: float = 60.0) -> dict[str, Any]:
+    """Poll GET /health until the function has loaded its model; the first call starts R."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            response = requests.get(f"{api_url}/health", timeout=30)
+            if response.status_code == 200:
+                body: dict[str, Any] = response.json()
+                return body
+            last = f"{response.status_code} {response.text[:300]}"
+        except requests.RequestException as error:
+            last = str(error)
+        time.sleep(1)
+    raise StackError(f"the API at {api_url} did not become healthy in {timeout_s:.0f} s: {last}")
+
+
+def predict(api_url: str, record: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(f"{api_url}/predict", json=record, timeout=30)
+    if response.status_code != 200:
+        raise StackError(f"POST /predict answered {response.status_code}: {response.text[:500]}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def up(spec: StackSpec) -> None:
+    if not (BUILD / "models" / spec.model_name / "model.json").exists():
+        names = sorted(p.parent.name for p in (BUILD / "models").glob("*/model.json"))
+        raise StackError(f"no model {spec.model_name!r} in build/models (have: {names}); run `make model`")
+    if spec.state is not None and Path(spec.state).exists() and not plan_has_changes(spec):
+        log("the stack is up to date: nothing changed")
+        values = outputs(spec)
+    else:
+        values = apply(spec)
+    values.update(env=spec.env, name=spec.name, model_name=spec.model_name)
+    if spec.env == "localstack":
+        values["endpoint"] = localstack_endpoint()
+        values["state"] = spec.state
+    STACK_JSON.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+    wait_for_health(values["api_url"])
+    record = example_record(spec.model_name)
+    answer = predict(values["api_url"], record)
+    print(f"\n  Site:     {values['website_url']}")
+    print(f"  API:      {values['api_url']}")
+    print(f"  Request:  POST /predict {json.dumps(record)}")
+    print(f"  Answer:   {json.dumps(answer)}")
+    print(f"\n  Stack outputs: {STACK_JSON.relative_to(ROOT)}   Tear down: make down\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["up", "down"])
+    parser.add_argument("--env", default="localstack", choices=["localstack", "aws"])
+    parser.add_argument("--name", default=os.environ.get("STACK_NAME", "rmodel"))
+    parser.add_argument("--model", default=os.environ.get("MODEL", "admission"))
+    args = parser.parse_args(argv)
+    spec = StackSpec(env=args.env, name=args.name, model_name=args.model)
+    try:
+        if args.command == "up":
+            up(spec)
+        else:
+            destroy(spec)
+            STACK_JSON.unlink(missing_ok=True)
+    except StackError as error:
+        print(f"stack: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

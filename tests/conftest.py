@@ -1,0 +1,88 @@
+"""Session fixtures shared by every test folder: LocalStack and the one applied stack."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+import requests
+from localstack_client.session import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
+
+# Hot-swap tests wait for the function to re-check its model; keep that interval short.
+TEST_REFRESH_SECONDS = 2
+
+
+@dataclass(frozen=True)
+class LiveStack:
+    """The outputs of one `terraform apply` of envs/localstack, plus clients for it."""
+
+    outputs: dict[str, Any]
+    endpoint: str
+    spec: stack_cli.StackSpec
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.outputs[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def host_resolver_rules(self) -> str:
+        """Chromium resolves the website's virtual host to LocalStack (there is no DNS for it here)."""
+        return f"MAP *.localstack.cloud 127.0.0.1, MAP *.localhost 127.0.0.1, EXCLUDE {urlparse(self.endpoint).hostname}"
+
+    def client(self, service_name: str) -> Any:
+        host = urlparse(self.endpoint).netloc
+        return Session(localstack_host=host, region_name=self.outputs.get("region", "us-east-1")).client(
+            service_name
+        )
+
+
+def _require_localstack() -> str:
+    endpoint = stack_cli.localstack_endpoint()
+    try:
+        health = requests.get(f"{endpoint}/_localstack/health", timeout=5)
+        health.raise_for_status()
+    except requests.RequestException as error:
+        pytest.fail(f"LocalStack is not running at {endpoint} ({error}); start it with `make localstack-up`")
+    return endpoint
+
+
+@pytest.fixture(scope="session")
+def localstack_endpoint() -> str:
+    return _require_localstack()
+
+
+@pytest.fixture(scope="session")
+def stack(localstack_endpoint: str) -> Iterator[LiveStack]:
+    """The whole stack applied once per test session under a unique name, destroyed at the end."""
+    for needed in ("lambda.zip", "lambda.manifest.json", "models/admission/model.json"):
+        if not (stack_cli.BUILD / needed).exists():
+            pytest.fail(f"build/{needed} is missing; run `make package` first")
+    spec = stack_cli.StackSpec(
+        name=f"t{uuid.uuid4().hex[:8]}",
+        model_name="admission",
+        extra_vars={"model_refresh_seconds": TEST_REFRESH_SECONDS},
+    )
+    try:
+        outputs = stack_cli.apply(spec)
+        stack_cli.wait_for_health(outputs["api_url"])
+        yield LiveStack(outputs=outputs, endpoint=localstack_endpoint, spec=spec)
+    finally:
+        stack_cli.destroy(spec)
+
+
+@pytest.fixture(scope="session")
+def site(stack: LiveStack) -> LiveStack:
+    return stack
