@@ -1,0 +1,50 @@
+"""A new model object in the bucket is served without `terraform apply` or a code change."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.localstack, pytest.mark.stack]
+
+MODELS = Path(__file__).resolve().parents[2] / "build" / "models"
+
+
+def upload(stack: Any, model_dir: Path) -> None:
+    """The model's upload order: model.rds first, then model.json (the commit point)."""
+    bucket, prefix = stack.model_uri.removeprefix("s3://").split("/", 1)
+    s3 = stack.client("s3")
+    for name in ("model.rds", "model.json"):
+        s3.upload_file(str(model_dir / name), bucket, f"{prefix.rstrip('/')}/{name}")
+
+
+def wait_for_version(stack: Any, version: str, timeout_s: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    seen = None
+    while time.monotonic() < deadline:
+        seen = requests.get(f"{stack.api_url}/metadata", timeout=30).json()
+        if seen.get("version") == version:
+            return dict(seen)
+        time.sleep(0.5)
+    raise AssertionError(f"still serving {seen and seen.get('version')} after {timeout_s} s, wanted {version}")
+
+
+def test_new_model_object_is_served_without_apply(stack: Any) -> None:
+    boston = json.loads((MODELS / "boston" / "model.json").read_text())
+    admission = json.loads((MODELS / "admission" / "model.json").read_text())
+    try:
+        upload(stack, MODELS / "boston")
+        served = wait_for_version(stack, boston["version"])
+        assert served["name"] == "boston"
+        record = {field["name"]: field["example"] for field in boston["inputs"]}
+        response = requests.post(f"{stack.api_url}/predict", json=record, timeout=30)
+        assert response.status_code == 200, response.text
+        assert response.json()["model"] == {"name": "boston", "version": boston["version"]}
+    finally:
+        upload(stack, MODELS / "admission")
+        wait_for_version(stack, admission["version"])
