@@ -94,16 +94,14 @@ def plan_has_changes(spec: StackSpec) -> bool:
     )
     if rc == 1:
         raise StackError(f"terraform plan failed:\n{err}")
-    return rc == 2
+    return bool(rc == 2)
 
 
 def apply(spec: StackSpec) -> dict[str, Any]:
     """Apply the stack and return its outputs (plain values)."""
     tf = _terraform(spec)
     started = time.monotonic()
-    rc, out, err = tf.apply(
-        skip_plan=True, capture_output=True, input=False, var=spec.variables(), **_state_args(spec)
-    )
+    rc, out, err = tf.apply(skip_plan=True, capture_output=True, input=False, var=spec.variables(), **_state_args(spec))
     if rc != 0:
         raise StackError(
             f"terraform apply failed (state kept in {spec.state or spec.working_dir}; "

@@ -40,13 +40,13 @@ class LiveStack:
     @property
     def host_resolver_rules(self) -> str:
         """Chromium resolves the website's virtual host to LocalStack (there is no DNS for it here)."""
-        return f"MAP *.localstack.cloud 127.0.0.1, MAP *.localhost 127.0.0.1, EXCLUDE {urlparse(self.endpoint).hostname}"
+        return (
+            f"MAP *.localstack.cloud 127.0.0.1, MAP *.localhost 127.0.0.1, EXCLUDE {urlparse(self.endpoint).hostname}"
+        )
 
     def client(self, service_name: str) -> Any:
         host = urlparse(self.endpoint).netloc
-        return Session(localstack_host=host, region_name=self.outputs.get("region", "us-east-1")).client(
-            service_name
-        )
+        return Session(localstack_host=host, region_name=self.outputs.get("region", "us-east-1")).client(service_name)
 
 
 def _require_localstack() -> str:
