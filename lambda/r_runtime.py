@@ -68,7 +68,8 @@ def _host_r_home() -> str:
     try:
         out = subprocess.run(["R", "RHOME"], capture_output=True, text=True, check=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as error:
-        raise RuntimeError(f"no bundled R in {TASK_ROOT}/R and no R on PATH ({error}): install R or set R_HOME") from error
+        message = f"no bundled R in {TASK_ROOT}/R and no R on PATH ({error}): install R or set R_HOME"
+        raise RuntimeError(message) from error
     return out.stdout.strip()
 
 
@@ -91,7 +92,7 @@ def start() -> RRuntime:
 
     # rpy2 runs Rscript at import only to learn R's LD_LIBRARY_PATH (0.1 s, and no Rscript is bundled);
     # libR.so and its libraries are already resolvable, so R's own lib/ is all it needs to know.
-    rpy2.situation.r_ld_library_path_from_subprocess = lambda home: os.path.join(home, "lib")  # type: ignore[attr-defined]
+    rpy2.situation.r_ld_library_path_from_subprocess = lambda home: os.path.join(home, "lib")
 
     import rpy2.rinterface as ri
 
