@@ -1,0 +1,38 @@
+# Credentials come from the usual AWS chain (environment, profile, SSO, instance role).
+provider "aws" {
+  region = var.region
+}
+
+# Remote state, recommended for a team (create the bucket and table first, then `terraform init -migrate-state`):
+# terraform {
+#   backend "s3" {
+#     bucket         = "my-terraform-state"
+#     key            = "r-lambda-serve/terraform.tfstate"
+#     region         = "us-east-1"
+#     dynamodb_table = "terraform-locks"
+#     encrypt        = true
+#   }
+# }
+
+module "stack" {
+  source = "../../stack"
+
+  name                        = var.name
+  model_name                  = var.model_name
+  lambda_zip                  = local.stack_paths.lambda_zip
+  lambda_manifest             = local.stack_paths.lambda_manifest
+  models_dir                  = local.stack_paths.models_dir
+  frontend_dir                = local.stack_paths.frontend_dir
+  model_refresh_seconds       = var.model_refresh_seconds
+  memory_mb                   = var.memory_mb
+  timeout_s                   = var.timeout_s
+  throttle_rate               = var.throttle_rate
+  throttle_burst              = var.throttle_burst
+  cors_origin                 = var.cors_origin
+  api_key_required            = var.api_key_required
+  snapstart                   = var.snapstart
+  reserved_concurrency        = var.reserved_concurrency
+  manage_account_logging_role = var.manage_account_logging_role
+  alarm_actions               = var.alarm_actions
+  force_destroy               = var.force_destroy
+}

@@ -1,0 +1,52 @@
+# LocalStack accepts any credentials; these are not secrets.
+provider "aws" {
+  region     = var.region
+  access_key = "test"
+  secret_key = "test"
+
+  s3_use_path_style           = true
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  skip_region_validation      = true
+
+  endpoints {
+    apigateway = var.localstack_endpoint
+    cloudwatch = var.localstack_endpoint
+    logs       = var.localstack_endpoint
+    iam        = var.localstack_endpoint
+    lambda     = var.localstack_endpoint
+    s3         = var.localstack_endpoint
+    sts        = var.localstack_endpoint
+  }
+}
+
+locals {
+  endpoint_port = regex(":([0-9]+)$", var.localstack_endpoint)[0]
+}
+
+module "stack" {
+  source = "../../stack"
+
+  name                        = var.name
+  model_name                  = var.model_name
+  lambda_zip                  = local.stack_paths.lambda_zip
+  lambda_manifest             = local.stack_paths.lambda_manifest
+  models_dir                  = local.stack_paths.models_dir
+  frontend_dir                = local.stack_paths.frontend_dir
+  model_refresh_seconds       = var.model_refresh_seconds
+  memory_mb                   = var.memory_mb
+  timeout_s                   = var.timeout_s
+  throttle_rate               = var.throttle_rate
+  throttle_burst              = var.throttle_burst
+  cors_origin                 = var.cors_origin
+  api_key_required            = var.api_key_required
+  snapstart                   = var.snapstart
+  reserved_concurrency        = var.reserved_concurrency
+  manage_account_logging_role = var.manage_account_logging_role
+  alarm_actions               = var.alarm_actions
+  # There is no execute-api DNS here: clients use LocalStack's path form of the stage URL.
+  api_url_template = "${var.localstack_endpoint}/_aws/execute-api/{api_id}/{stage}"
+  # Test stacks come and go; their buckets must go with them.
+  force_destroy = true
+}

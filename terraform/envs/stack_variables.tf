@@ -1,0 +1,114 @@
+# The variables both envs accept; each env links this file (one list, no copies).
+
+variable "name" {
+  type        = string
+  description = "Prefix of every resource name."
+  default     = "rmodel"
+}
+
+variable "model_name" {
+  type        = string
+  description = "Model to serve (build/models/<model_name>/)."
+  default     = "admission"
+}
+
+variable "lambda_zip" {
+  type        = string
+  description = "Deployment zip; null means build/lambda.zip of this repository."
+  default     = null
+}
+
+variable "lambda_manifest" {
+  type        = string
+  description = "Manifest of the zip; null means build/lambda.manifest.json of this repository."
+  default     = null
+}
+
+variable "models_dir" {
+  type        = string
+  description = "Folder of trained models; null means build/models of this repository."
+  default     = null
+}
+
+variable "frontend_dir" {
+  type        = string
+  description = "Folder of the static page; null means frontend/ of this repository."
+  default     = null
+}
+
+variable "model_refresh_seconds" {
+  type        = number
+  description = "How often at most the function re-checks model.json."
+  default     = 60
+}
+
+variable "memory_mb" {
+  type        = number
+  description = "Function memory in MB."
+  default     = 1024
+}
+
+variable "timeout_s" {
+  type        = number
+  description = "Function timeout in seconds."
+  default     = 30
+}
+
+variable "throttle_rate" {
+  type        = number
+  description = "API rate limit, requests per second."
+  default     = 50
+}
+
+variable "throttle_burst" {
+  type        = number
+  description = "API burst limit, requests."
+  default     = 100
+}
+
+variable "cors_origin" {
+  type        = string
+  description = "Access-Control-Allow-Origin of every API response."
+  default     = "*"
+}
+
+variable "api_key_required" {
+  type        = bool
+  description = "Require an API key."
+  default     = false
+}
+
+variable "snapstart" {
+  type        = bool
+  description = "Publish the function with SnapStart behind the alias \"live\"."
+  default     = false
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Reserved concurrent executions; null for the shared pool."
+  default     = null
+}
+
+variable "manage_account_logging_role" {
+  type        = bool
+  description = "Set the account's API Gateway CloudWatch role (needed once per account and region for API logs)."
+  default     = true
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "ARNs notified by the alarms."
+  default     = []
+}
+
+locals {
+  repo_root = abspath("${path.root}/../../..")
+
+  stack_paths = {
+    lambda_zip      = coalesce(var.lambda_zip, "${local.repo_root}/build/lambda.zip")
+    lambda_manifest = coalesce(var.lambda_manifest, "${local.repo_root}/build/lambda.manifest.json")
+    models_dir      = coalesce(var.models_dir, "${local.repo_root}/build/models")
+    frontend_dir    = coalesce(var.frontend_dir, "${local.repo_root}/frontend")
+  }
+}

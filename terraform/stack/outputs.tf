@@ -1,0 +1,65 @@
+output "api_url" {
+  description = "Base URL of the API stage (append /predict, /health, ...)."
+  value       = local.api_url
+}
+
+output "website_url" {
+  description = "URL of the static site (the stage's AWS website endpoint)."
+  value       = module.site.website_url
+}
+
+output "website_host" {
+  description = "Host name of the site's website endpoint."
+  value       = module.site.website_endpoint
+}
+
+output "site_bucket" {
+  description = "Bucket of the static site."
+  value       = module.site.bucket
+}
+
+output "function_name" {
+  description = "Name of the prediction function."
+  value       = module.function.function_name
+}
+
+output "model_bucket" {
+  description = "Bucket of the models."
+  value       = module.model_bucket.name
+}
+
+output "artifact_bucket" {
+  description = "Bucket of the function's deployment zips."
+  value       = module.artifact_bucket.name
+}
+
+output "model_uri" {
+  description = "MODEL_URI of the function: s3://<model bucket>/<model_name>/; upload model.rds then model.json there."
+  value       = module.function.model_uri
+}
+
+output "api_id" {
+  description = "REST API id."
+  value       = module.api.id
+}
+
+output "stage_name" {
+  description = "API stage name."
+  value       = module.api.stage_name
+}
+
+output "region" {
+  description = "AWS region of the stack."
+  value       = data.aws_region.current.name
+}
+
+output "api_key" {
+  description = "API key value, or null when api_key_required is false."
+  value       = module.api.api_key
+  sensitive   = true
+}
+
+output "alarm_names" {
+  description = "CloudWatch alarm names, by kind."
+  value       = module.monitoring.alarm_names
+}

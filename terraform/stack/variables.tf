@@ -1,0 +1,146 @@
+variable "name" {
+  type        = string
+  description = "Prefix of every resource name; lowercase because bucket names are."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name))
+    error_message = "name must be 2-32 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "model_name" {
+  type        = string
+  description = "Model to serve: the folder models_dir/<model_name>/ and the prefix <model_name>/ in the model bucket."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]+$", var.model_name))
+    error_message = "model_name must be letters, digits, hyphens or underscores."
+  }
+}
+
+variable "lambda_zip" {
+  type        = string
+  description = "Path of the function's deployment zip (build/lambda.zip)."
+}
+
+variable "lambda_manifest" {
+  type        = string
+  description = "Path of the zip's manifest (build/lambda.manifest.json); its base64sha256 pins the code."
+
+  validation {
+    condition     = fileexists(var.lambda_manifest)
+    error_message = "The Lambda manifest is missing: run `make package` to build build/lambda.zip and its manifest."
+  }
+}
+
+variable "models_dir" {
+  type        = string
+  description = "Folder of trained models (build/models); <model_name>/model.rds and model.json are uploaded when present."
+}
+
+variable "frontend_dir" {
+  type        = string
+  description = "Folder of the static page (frontend/), uploaded as the website."
+}
+
+variable "model_refresh_seconds" {
+  type        = number
+  description = "How often at most the function re-checks model.json for a new model."
+  default     = 60
+}
+
+variable "memory_mb" {
+  type        = number
+  description = "Function memory in MB."
+  default     = 1024
+}
+
+variable "timeout_s" {
+  type        = number
+  description = "Function timeout in seconds."
+  default     = 30
+}
+
+variable "max_batch_rows" {
+  type        = number
+  description = "Largest number of rows one prediction request may carry."
+  default     = 1000
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Reserved concurrent executions of the function; null for the account's shared pool."
+  default     = null
+}
+
+variable "snapstart" {
+  type        = bool
+  description = "Publish the function with SnapStart behind the alias \"live\"."
+  default     = false
+}
+
+variable "throttle_rate" {
+  type        = number
+  description = "API stage rate limit, requests per second."
+  default     = 50
+}
+
+variable "throttle_burst" {
+  type        = number
+  description = "API stage burst limit, requests."
+  default     = 100
+}
+
+variable "cors_origin" {
+  type        = string
+  description = "Access-Control-Allow-Origin of every API response."
+  default     = "*"
+}
+
+variable "api_key_required" {
+  type        = bool
+  description = "Require an API key (and create it with a usage plan)."
+  default     = false
+}
+
+variable "stage_name" {
+  type        = string
+  description = "API stage name."
+  default     = "v1"
+}
+
+variable "api_url_template" {
+  type        = string
+  description = "How clients reach the stage, with {api_id} and {stage} placeholders; null uses the stage's own invoke URL."
+  default     = null
+}
+
+variable "manage_account_logging_role" {
+  type        = bool
+  description = "Set the account's API Gateway CloudWatch role (needed once per account and region for API logs)."
+  default     = true
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days to keep function and access logs."
+  default     = 30
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "ARNs notified by the alarms (e.g. an SNS topic)."
+  default     = []
+}
+
+variable "force_destroy" {
+  type        = bool
+  description = "Let destroy delete buckets that still hold objects (models uploaded after apply included)."
+  default     = false
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every resource."
+  default     = {}
+}
