@@ -82,16 +82,16 @@
     $('api-status-text').textContent = text;
   }
 
-  function showAlert(message, items = []) {
-    const alert = $('alert');
+  function showAlert(message, items = [], id = 'alert') {
+    const alert = $(id);
     alert.replaceChildren(el('p', { text: message }));
     if (items.length) alert.append(el('ul', {}, ...items.map((item) => el('li', { text: item }))));
     alert.hidden = false;
   }
 
-  function clearAlert() {
-    $('alert').hidden = true;
-    $('alert').replaceChildren();
+  function clearAlert(id = 'alert') {
+    $(id).hidden = true;
+    $(id).replaceChildren();
   }
 
   // ---- error details: a list of {field, message} or a dict field -> message, maybe per batch row ----
@@ -371,12 +371,12 @@
 
   async function onSubmitSingle(event) {
     event.preventDefault();
-    clearAlert();
+    clearAlert('form-alert');
     clearFieldMessages();
     const { record, problems } = readRecord();
     if (problems.length) {
       showFieldMessages(problems, 'error');
-      showAlert('Check the highlighted field.');
+      showAlert('Check the highlighted field.', [], 'form-alert');
       focusFirstInvalid();
       return;
     }
@@ -396,10 +396,11 @@
     const entries = detailEntries(err.details);
     const unplaced = showFieldMessages(entries, 'error');
     if (entries.length > unplaced.length) {
-      showAlert(`${err.message} Check the highlighted field${entries.length - unplaced.length > 1 ? 's' : ''}.`, unplaced);
+      const plural = entries.length - unplaced.length > 1 ? 's' : '';
+      showAlert(`${err.message} Check the highlighted field${plural}.`, unplaced, 'form-alert');
       focusFirstInvalid();
     } else {
-      showAlert(err.message, unplaced);
+      showAlert(err.message, unplaced, 'form-alert');
       if (err.status === 0 || err.status === 503) setStatus('error', err.status === 503 ? 'Model not available' : 'Not connected');
     }
   }
@@ -485,7 +486,7 @@
       if (input.type === 'factor') return (input.levels || [])[i % Math.max(1, (input.levels || []).length)];
       if (input.type === 'logical') return i % 2 === 0 ? 'TRUE' : 'FALSE';
       if (typeof input.min === 'number' && typeof input.max === 'number' && i > 0) {
-        const value = i === 1 ? input.min : input.max;
+        const value = i === 1 ? input.min : (input.min + input.max) / 2;
         return input.type === 'integer' ? Math.round(value) : value;
       }
       return input.example;
@@ -511,35 +512,38 @@
       const count = rowErrors.size;
       box.append(el('div', { className: 'alert', role: 'alert' },
         el('p', { text: count
-          ? `${count} of ${records.length} rows have errors, so no row was predicted. Fix them and submit again.`
+          ? `${count} of ${records.length} rows ${count === 1 ? 'has' : 'have'} errors, so no row was predicted. Fix ${count === 1 ? 'it' : 'them'} and submit again.`
           : 'The batch was refused.' }),
         generalErrors.length ? el('ul', {}, ...generalErrors.map((m) => el('li', { text: m }))) : null));
     }
     const valueHeader = kind === 'probability' ? `Probability of ${positiveLabel(output)}`
       : `${output.name || 'Prediction'}${output.unit ? ` (${output.unit})` : ''}`;
+    // What a reader looks for comes first (the answer, or the problem), so it stays in view on a phone.
+    const answer = [{ header: valueHeader, cell: (row) => el('td', { className: 'num', text: row.result ? valueText(row.result) : '' }) }];
+    if (kind === 'probability') answer.push({ header: 'Label', cell: (row) => el('td', { text: row.result?.label ?? '' }) });
+    const notes = {
+      header: predictions.length ? 'Notes' : 'Problems',
+      cell: (row) => el('td', { className: row.errors.length ? 'note-error' : 'note' },
+        row.errors.length ? el('span', { className: 'sr-prefix', text: 'Error: ' }) : null,
+        row.notes.map(entryText).join('; ')),
+    };
+    const fields = inputs.map((input) => ({
+      header: input.name,
+      cell: (row) => el('td', { text: row.record[input.name] === undefined ? '' : String(row.record[input.name]) }),
+    }));
+    const columns = predictions.length ? [...answer, ...fields, notes] : [notes, ...fields];
     const head = el('tr', {}, el('th', { scope: 'col', text: 'Row' }),
-      ...inputs.map((input) => el('th', { scope: 'col', text: input.name })),
-      el('th', { scope: 'col', text: valueHeader }),
-      kind === 'probability' ? el('th', { scope: 'col', text: 'Label' }) : null,
-      el('th', { scope: 'col', text: 'Notes' }));
+      ...columns.map((column) => el('th', { scope: 'col', text: column.header })));
     const tbody = el('tbody');
     records.forEach((record, index) => {
       const errors = rowErrors.get(index) || [];
       const result = index < predictions.length ? interpret(predictions[index]) : null;
-      const notes = errors.length ? errors : (result ? warningsFor(response, index, result) : []);
-      const noteText = notes.map(entryText).join(' ');
-      const row = el('tr', {
+      const row = { record, result, errors, notes: errors.length ? errors : (result ? warningsFor(response, index, result) : []) };
+      tbody.append(el('tr', {
         className: errors.length ? 'row-error' : null,
         'data-value': result ? result.value : null,
         'data-label': result ? result.label : null,
-      },
-      el('th', { scope: 'row', text: String(index + 1) }),
-      ...inputs.map((input) => el('td', { text: record[input.name] === undefined ? '' : String(record[input.name]) })),
-      el('td', { className: 'num', text: result ? valueText({ ...result, label: result.value === null ? result.label : null }) : '' }),
-      kind === 'probability' ? el('td', { text: result ? result.label ?? '' : '' }) : null,
-      el('td', { className: errors.length ? 'note-error' : 'note' },
-        errors.length ? el('span', { className: 'sr-prefix', text: 'Error: ' }) : null, noteText));
-      tbody.append(row);
+      }, el('th', { scope: 'row', text: String(index + 1) }), ...columns.map((column) => column.cell(row))));
     });
     const table = el('table', {},
       el('caption', { text: `${records.length} row${records.length === 1 ? '' : 's'}` }),
@@ -591,11 +595,12 @@
         renderBatch(parsed.records, null, new Map(), [err.message + hint], parsed.ignored);
       } else {
         const rowErrors = new Map();
-        const general = [err.message];
+        const general = [];
         for (const entry of detailEntries(err.details)) {
           if (entry.row === null) general.push(entryText(entry));
           else rowErrors.set(entry.row, [...(rowErrors.get(entry.row) || []), entry]);
         }
+        if (!rowErrors.size && !general.length) general.push(err.message);
         renderBatch(parsed.records, null, rowErrors, general, parsed.ignored);
       }
     } finally {

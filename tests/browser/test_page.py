@@ -1,0 +1,272 @@
+"""A real headless Chromium uses the page: the shown predictions are the API's, errors land next to their field.
+
+Runs against the loopback harness (`local_site`: frontend/ + the real handler on host R) and against the
+stack applied on LocalStack (`site`). Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+pytestmark = [pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 740}
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("local_site", id="local"),
+        pytest.param("site", id="stack", marks=[pytest.mark.stack, pytest.mark.localstack]),
+    ],
+)
+def target(request: pytest.FixtureRequest) -> Any:
+    """Where the page lives: an object with website_url, api_url and host_resolver_rules."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright, target: Any) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; run `make setup` (it installs Debian's chromium)")
+    rules = getattr(target, "host_resolver_rules", None)
+    args = CHROMIUM_ARGS + ([f"--host-resolver-rules={rules}"] if rules else [])
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, target: Any) -> Iterator[Page]:
+    """The site opened at desktop size, with the form built from /metadata."""
+    context = browser.new_context(viewport=DESKTOP)
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    script_errors: list[str] = []
+    opened.on("pageerror", lambda error: script_errors.append(str(error)))
+    opened.goto(target.website_url)
+    expect(opened.locator("#predict")).to_be_enabled()
+    yield opened
+    context.close()
+    assert script_errors == [], f"JavaScript errors on the page: {script_errors}"
+
+
+@pytest.fixture(scope="module")
+def metadata(target: Any) -> dict[str, Any]:
+    response = requests.get(f"{target.api_url}/metadata", timeout=60)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def screenshot(page: Page, target: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    kind = "stack" if getattr(target, "host_resolver_rules", None) else "local"
+    page.screenshot(path=str(SCREENSHOTS / f"{kind}-{name}.png"), full_page=True)
+
+
+def api_predict(target: Any, body: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(f"{target.api_url}/predict", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def predicted_value(prediction: Any) -> float:
+    """The number a prediction carries: a probability for a classifier, the value for a regression."""
+    if isinstance(prediction, int | float):
+        return float(prediction)
+    for key in ("probability", "value", "prediction"):
+        if isinstance(prediction.get(key), int | float):
+            return float(prediction[key])
+    raise AssertionError(f"no number in the API's prediction {prediction!r}")
+
+
+def assert_no_horizontal_scroll(page: Page) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways: content {width[0]} px in a {width[1]} px window"
+
+
+def first_input(metadata: dict[str, Any], *types: str) -> tuple[int, dict[str, Any]]:
+    for index, field in enumerate(metadata["inputs"]):
+        if field["type"] in types:
+            return index, field
+    pytest.skip(f"the model has no input of type {types}")
+
+
+def test_form_shows_the_prediction_the_api_gives(page: Page, target: Any, metadata: dict[str, Any]) -> None:
+    example = {field["name"]: field["example"] for field in metadata["inputs"]}
+    assert page.locator("#fields .field").count() == len(metadata["inputs"])
+
+    with page.expect_request(lambda r: r.url.endswith("/predict") and r.method == "POST") as sent:
+        page.locator("#field-0").press("Enter")  # keyboard submit from the first field
+    assert json.loads(sent.value.post_data or "{}") == example, "the form was not filled with the example values"
+
+    shown = page.locator("#result .prediction")
+    expect(shown).to_be_visible()
+    answer = api_predict(target, example)
+    [expected] = answer["predictions"]
+    assert float(shown.get_attribute("data-value") or "nan") == pytest.approx(predicted_value(expected), rel=1e-12)
+    if isinstance(expected, dict) and "label" in expected:
+        assert shown.get_attribute("data-label") == expected["label"]
+        expect(page.locator("#result .prediction-label")).to_have_text(expected["label"])
+    answered = page.locator("#result .answered-by")
+    assert answered.get_attribute("data-model-name") == answer["model"]["name"]
+    assert answered.get_attribute("data-model-version") == answer["model"]["version"]
+    expect(page.locator("#api-status")).to_have_attribute("data-state", "ok")
+    screenshot(page, target, "prediction-desktop")
+
+    page.set_viewport_size(PHONE)
+    assert_no_horizontal_scroll(page)
+    screenshot(page, target, "prediction-360px")
+
+
+def test_empty_number_shows_the_api_error_next_to_the_field(page: Page, target: Any, metadata: dict[str, Any]) -> None:
+    index, field = first_input(metadata, "numeric", "integer")
+    control = page.locator(f"#field-{index}")
+    control.fill("")
+    page.locator("#predict").click()
+
+    error = page.locator(f"#field-{index}-error")
+    expect(error).to_be_visible()
+    expect(control).to_have_attribute("aria-invalid", "true")
+    assert f"field-{index}-error" in (control.get_attribute("aria-describedby") or "").split()
+    assert error.inner_text().strip() != ""
+    expect(page.locator("#form-alert")).to_be_visible()
+    expect(page.locator("#result")).to_be_hidden()
+    # The message came from the API, which refuses the same record with 422.
+    record = {f["name"]: f["example"] for f in metadata["inputs"] if f["name"] != field["name"]}
+    assert requests.post(f"{target.api_url}/predict", json=record, timeout=60).status_code == 422
+    screenshot(page, target, "field-error-desktop")
+
+
+def test_unknown_factor_level_shows_the_error_next_to_the_select(page: Page, metadata: dict[str, Any]) -> None:
+    index, field = first_input(metadata, "factor")
+    select = page.locator(f"#field-{index}")
+    # A select offers only valid levels: add one the model never saw, as a hand-edited page would.
+    select.evaluate("(s) => { s.add(new Option('no-such-level', 'no-such-level')); s.value = 'no-such-level'; }")
+    page.locator("#predict").click()
+
+    expect(page.locator(f"#field-{index}-error")).to_be_visible()
+    expect(select).to_have_attribute("aria-invalid", "true")
+    for other in range(len(metadata["inputs"])):
+        if other != index:
+            expect(page.locator(f"#field-{other}")).not_to_have_attribute("aria-invalid", "true")
+    # Fixing the value clears the error on the next submit.
+    select.select_option(field["example"])
+    page.locator("#predict").click()
+    expect(page.locator("#result .prediction")).to_be_visible()
+    expect(page.locator(f"#field-{index}-error")).to_be_hidden()
+
+
+def three_rows(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """Three distinct records: the example, then numbers at the low and high end of the training range."""
+    rows = []
+    for position in range(3):
+        record: dict[str, Any] = {}
+        for field in metadata["inputs"]:
+            if field["type"] == "factor":
+                levels = field["levels"]
+                record[field["name"]] = levels[(levels.index(field["example"]) + position) % len(levels)]
+            elif field["type"] in ("numeric", "integer") and position:
+                record[field["name"]] = field["min"] if position == 1 else field["max"]
+            else:
+                record[field["name"]] = field["example"]
+        rows.append(record)
+    return rows
+
+
+def as_csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows([{k: str(v).upper() if isinstance(v, bool) else v for k, v in row.items()} for row in rows])
+    return out.getvalue().encode()
+
+
+def test_batch_tab_shows_csv_predictions_in_order(page: Page, target: Any, metadata: dict[str, Any]) -> None:
+    page.locator("#tab-single").focus()
+    page.keyboard.press("ArrowRight")  # the tabs follow the ARIA pattern: arrows move and select
+    expect(page.locator("#tab-batch")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#tab-batch")).to_be_focused()
+    expect(page.locator("#panel-batch")).to_be_visible()
+    expect(page.locator("#panel-single")).to_be_hidden()
+
+    rows = three_rows(metadata)
+    page.locator("#csv-file").set_input_files(
+        files=[{"name": "three.csv", "mimeType": "text/csv", "buffer": as_csv(rows)}]
+    )
+    page.locator("#predict-batch").click()
+    table_rows = page.locator("#batch-result tbody tr")
+    expect(table_rows).to_have_count(3)
+
+    expected = [predicted_value(p) for p in api_predict(target, {"instances": rows})["predictions"]]
+    assert len(set(expected)) == 3, "the three rows should give three different predictions"
+    shown = [float(table_rows.nth(i).get_attribute("data-value") or "nan") for i in range(3)]
+    assert shown == pytest.approx(expected, rel=1e-12)
+    screenshot(page, target, "batch-desktop")
+
+    page.set_viewport_size(PHONE)
+    assert_no_horizontal_scroll(page)
+    screenshot(page, target, "batch-360px")
+
+
+def test_batch_row_errors_are_shown_on_their_row(page: Page, metadata: dict[str, Any]) -> None:
+    index, field = first_input(metadata, "numeric", "integer", "factor")
+    rows = three_rows(metadata)
+    rows[1][field["name"]] = "not-a-value"
+    page.locator("#tab-batch").click()
+    page.locator("#csv-text").fill(as_csv(rows).decode())
+    page.locator("#predict-batch").click()
+
+    table_rows = page.locator("#batch-result tbody tr")
+    expect(table_rows).to_have_count(3)
+    expect(table_rows.nth(1)).to_have_class("row-error")
+    expect(table_rows.nth(1).locator(".note-error")).to_contain_text(field["name"])
+    expect(page.locator("#batch-result .row-error")).to_have_count(1)
+    expect(page.locator("#batch-result [role=alert]")).to_be_visible()
+
+
+def test_unreachable_api_is_explained(browser: Browser, target: Any) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    # The site's config names an API where nothing listens (port 9, discard): the page must say so.
+    page.route("**/config.json", lambda route: route.fulfill(json={"api_url": "http://127.0.0.1:9/v1"}))
+    page.goto(target.website_url)
+    alert = page.locator("#alert")
+    expect(alert).to_be_visible(timeout=TIMEOUT_MS)
+    expect(alert).to_contain_text("Cannot reach the API")
+    expect(page.locator("#api-status")).to_have_attribute("data-state", "error")
+    expect(page.locator("#retry")).to_be_visible()
+    expect(page.locator("#predict")).to_be_disabled()
+    screenshot(page, target, "unreachable")
+    context.close()
