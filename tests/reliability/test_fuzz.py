@@ -1,0 +1,174 @@
+"""Fuzz the live API through API Gateway: cases from its own /openapi.json, then hostile bodies.
+
+Every answer must be a 2xx or a 4xx, JSON, with CORS headers and the error shape; never a 5xx.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import schemathesis
+from api_contract import ORIGIN, Api, assert_answer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+pytestmark = [pytest.mark.reliability, pytest.mark.stack, pytest.mark.localstack, pytest.mark.slow]
+
+# >= 2,000 requests in all: OpenAPI-driven cases plus hostile bodies.
+OPENAPI_CASES = {GenerationMode.POSITIVE: 500, GenerationMode.NEGATIVE: 700}
+HOSTILE_CASES = 900
+EXTREME_CASES = 12
+FUZZ = settings(
+    deadline=None,
+    database=None,
+    derandomize=False,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def assert_still_healthy(api: Api) -> None:
+    body = assert_answer(api.request("GET", "/health"))
+    assert body["status"] == "ok", body
+
+
+@pytest.mark.parametrize("mode", list(OPENAPI_CASES), ids=lambda m: m.value)
+def test_openapi_generated_cases(api: Api, mode: GenerationMode) -> None:
+    schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json", timeout=60)
+    predict = schema["/predict"]["POST"]
+    sent: list[tuple[int, str]] = []
+
+    @FUZZ
+    @settings(max_examples=OPENAPI_CASES[mode])
+    @given(case=predict.as_strategy(generation_mode=mode) | schema.as_strategy(generation_mode=mode))
+    def run(case: schemathesis.Case) -> None:
+        response = case.call(base_url=api.url, session=api.session, headers={"Origin": ORIGIN})
+        assert_answer(response, sent=repr(case.body)[:300])
+        sent.append((response.status_code, case.operation.label))
+        # A valid request by the API's own document is served: the document and the validator agree.
+        if mode is GenerationMode.POSITIVE and case.operation.label == "POST /predict":
+            assert response.status_code == 200, f"valid by /openapi.json but refused: {case.body!r} -> {response.text}"
+
+    run()
+    assert len(sent) >= OPENAPI_CASES[mode] * 0.9, f"only {len(sent)} cases ran"
+    assert {label for _, label in sent} >= {"POST /predict"}
+    assert_still_healthy(api)
+
+
+CONTENT_TYPES = [
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/json; charset=latin-1",
+    "text/plain",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "",
+]
+
+
+def _hostile_value() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=10**20, max_value=10**400),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=50),
+        st.from_regex(r"\A-?[0-9]{1,30}(\.[0-9]{0,20})?([eE][+-]?[0-9]{1,4})?\Z"),  # numbers as strings
+        st.text(min_size=10_000, max_size=200_000).map(lambda s: (s * 5)[:200_000]),  # huge strings
+        st.lists(st.integers(), max_size=5),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    )
+
+
+@st.composite
+def hostile_record(draw: st.DrawFn, example: dict[str, Any]) -> dict[str, Any]:
+    """The example record with some fields replaced, dropped, or joined by unicode-named ones."""
+    record = dict(example)
+    for name in draw(st.lists(st.sampled_from(sorted(example)), unique=True)):
+        if draw(st.booleans()):
+            record[name] = draw(_hostile_value())
+        else:
+            del record[name]
+    for _ in range(draw(st.integers(0, 2))):
+        record[draw(st.text(min_size=1, max_size=20))] = draw(_hostile_value())
+    return record
+
+
+def _nested(depth: int, kind: str) -> str:
+    return "[" * depth + "]" * depth if kind == "list" else '{"a":' * depth + "1" + "}" * depth
+
+
+@st.composite
+def hostile_request(draw: st.DrawFn, example: dict[str, Any]) -> tuple[str, bytes]:
+    """(content type, body): garbage, deep nesting, NaN tokens, nulls, batches of every size, wrong types."""
+    content_type = draw(st.sampled_from(CONTENT_TYPES))
+    kind = draw(st.sampled_from(["bytes", "text", "nested", "record", "batch", "json", "null"]))
+    if kind == "bytes":
+        return content_type, draw(st.binary(max_size=2_000))
+    if kind == "text":
+        return content_type, draw(st.text(max_size=2_000)).encode("utf-8", "surrogatepass")
+    if kind == "nested":
+        depth = draw(st.sampled_from([10, 100, 1_000, 5_000, 50_000]))
+        return content_type, _nested(depth, draw(st.sampled_from(["list", "dict"]))).encode()
+    if kind == "record":
+        return content_type, json.dumps(draw(hostile_record(example))).encode()
+    if kind == "batch":
+        size = draw(st.sampled_from([0, 1, 2, 999, 1_000, 1_001, 10_000]))
+        rows = [draw(st.one_of(st.just(example), hostile_record(example), st.none())) for _ in range(min(size, 3))]
+        batch = [rows[i % len(rows)] for i in range(size)] if rows else []
+        return content_type, json.dumps({"instances": batch}).encode()
+    if kind == "null":
+        nulls = draw(st.sampled_from(["null", '{"instances": null}', '{"instances": [null]}',
+                                      json.dumps(dict.fromkeys(example))]))  # fmt: skip
+        return content_type, nulls.encode()
+    value = draw(st.recursive(_hostile_value(), lambda inner: st.lists(inner, max_size=3), max_leaves=10))
+    return content_type, json.dumps(value).encode()
+
+
+def test_hostile_bodies(api: Api, example: dict[str, Any]) -> None:
+    sent: list[int] = []
+
+    @FUZZ
+    @settings(max_examples=HOSTILE_CASES)
+    @given(request=hostile_request(example))
+    def run(request: tuple[str, bytes]) -> None:
+        content_type, body = request
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = api.request("POST", "/predict", data=body, headers=headers)
+        assert_answer(response, sent=f"{content_type}: {body[:300]!r}")
+        sent.append(response.status_code)
+
+    run()
+    assert len(sent) >= HOSTILE_CASES * 0.9, f"only {len(sent)} cases ran"
+    assert_still_healthy(api)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "statuses"),
+    [
+        ("10,000-row batch", lambda ex: json.dumps({"instances": [ex] * 10_000}), (413,)),
+        ("1,001-row batch", lambda ex: json.dumps({"instances": [ex] * 1_001}), (413,)),
+        ("1,000-row batch", lambda ex: json.dumps({"instances": [ex] * 1_000}), (200,)),
+        ("NaN token", lambda ex: json.dumps({**ex, next(iter(ex)): float("nan")}), (400, 422)),
+        ("Infinity token", lambda ex: json.dumps({**ex, next(iter(ex)): float("inf")}), (400, 422)),
+        ("100,000-deep list", lambda ex: _nested(100_000, "list"), (400, 413, 422)),
+        ("100,000-deep object", lambda ex: _nested(100_000, "dict"), (400, 413, 422)),
+        ("1 MB string field", lambda ex: json.dumps({**ex, next(iter(ex)): "9" * 1_000_000}), (413, 422)),
+        ("null everywhere", lambda ex: json.dumps(dict.fromkeys(ex)), (400, 422)),
+        ("bare null", lambda ex: "null", (400,)),
+        ("unicode field names", lambda ex: json.dumps({f"{k}\u00e9\U0001d4b3": v for k, v in ex.items()}), (422,)),
+        ("not JSON", lambda ex: "gre=800&gpa=4&rank=1", (400,)),
+    ],
+)
+def test_extreme_bodies_get_the_right_status(
+    api: Api, example: dict[str, Any], name: str, body: Any, statuses: tuple[int, ...]
+) -> None:
+    text = body(example)
+    response = api.request("POST", "/predict", data=text.encode(), headers={"Content-Type": "application/json"})
+    assert_answer(response, sent=text[:200])
+    assert response.status_code in statuses, f"{name}: {response.status_code} {response.text[:300]}"
