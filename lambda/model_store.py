@@ -1,0 +1,232 @@
+"""The model being served: read from MODEL_URI (s3://bucket/prefix/ or a local folder), cached in /tmp,
+re-checked at most every MODEL_REFRESH_SECONDS. model.json is the commit point; a model that fails to load
+leaves the previous one serving and is reported."""
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from logs import log
+from r_bridge import RModel
+from validation import RequestSchema
+
+CACHE_DIR = Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache")
+REQUIRED_FIELDS = ("name", "version", "task", "inputs", "output", "predict_args", "r_packages", "rds_sha256")
+
+
+class ModelUnavailable(Exception):
+    """No model can be served; the message says what to upload where."""
+
+
+class ModelMissing(Exception):
+    """The model.json object does not exist (yet)."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    meta: dict[str, Any]
+    r_model: RModel
+    schema: RequestSchema
+    tag: str
+    loaded_at: float
+
+    @property
+    def ref(self) -> dict[str, str]:
+        return {"name": self.meta["name"], "version": self.meta["version"]}
+
+
+class Source(Protocol):
+    uri: str
+
+    def tag(self) -> str:
+        """Changes whenever model.json changes (ETag or mtime); raises ModelMissing when absent."""
+
+    def read_json(self) -> tuple[bytes, str]:
+        """model.json's bytes and the tag of exactly those bytes."""
+
+    def fetch_rds(self, target: Path) -> None:
+        """Write model.rds to target."""
+
+
+class LocalSource:
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self.uri = str(self.folder)
+
+    def tag(self) -> str:
+        try:
+            stat = (self.folder / "model.json").stat()
+        except FileNotFoundError:
+            raise ModelMissing(self.uri) from None
+        return f"{stat.st_mtime_ns}-{stat.st_size}"
+
+    def read_json(self) -> tuple[bytes, str]:
+        tag = self.tag()
+        return (self.folder / "model.json").read_bytes(), tag
+
+    def fetch_rds(self, target: Path) -> None:
+        target.write_bytes((self.folder / "model.rds").read_bytes())
+
+
+class S3Source:
+    def __init__(self, uri: str) -> None:
+        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+        self.bucket = bucket
+        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        self.uri = f"s3://{bucket}/{self.prefix}"
+        # boto3 ships with the Lambda runtime; imported only when a model lives in S3 (saves ~0.2 s otherwise).
+        import boto3
+        from botocore.config import Config
+
+        self._client = boto3.client(
+            "s3", config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30)
+        )
+
+    def _missing(self, error: Exception) -> bool:
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        return code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound")
+
+    def tag(self) -> str:
+        try:
+            return str(self._client.head_object(Bucket=self.bucket, Key=self.prefix + "model.json")["ETag"])
+        except Exception as error:
+            if self._missing(error):
+                raise ModelMissing(self.uri) from None
+            raise
+
+    def read_json(self) -> tuple[bytes, str]:
+        try:
+            answer = self._client.get_object(Bucket=self.bucket, Key=self.prefix + "model.json")
+        except Exception as error:
+            if self._missing(error):
+                raise ModelMissing(self.uri) from None
+            raise
+        return answer["Body"].read(), str(answer["ETag"])
+
+    def fetch_rds(self, target: Path) -> None:
+        self._client.download_file(self.bucket, self.prefix + "model.rds", str(target))
+
+
+def source_for(uri: str) -> Source:
+    return S3Source(uri) if uri.startswith("s3://") else LocalSource(uri.removeprefix("file://"))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class ModelStore:
+    def __init__(self, uri: str | None, refresh_seconds: float) -> None:
+        self.source: Source | None = source_for(uri) if uri else None
+        self.refresh_seconds = refresh_seconds
+        self.model: LoadedModel | None = None
+        self.last_error: dict[str, Any] | None = None
+        self._failed_tag: str | None = None
+        self._checked_at = -float("inf")
+
+    @classmethod
+    def from_env(cls) -> "ModelStore":
+        return cls(os.environ.get("MODEL_URI"), float(os.environ.get("MODEL_REFRESH_SECONDS") or 60))
+
+    def current(self) -> LoadedModel:
+        """The model to serve now, after a re-check if the interval has passed."""
+        if self.model is None or time.monotonic() - self._checked_at >= self.refresh_seconds:
+            self.refresh()
+        if self.model is None:
+            raise ModelUnavailable(self.unavailable_message())
+        return self.model
+
+    def refresh(self) -> None:
+        """Load model.json's current object if it is new; never raises, records what went wrong."""
+        self._checked_at = time.monotonic()
+        if self.source is None:
+            self._record_error("MODEL_URI is not set")
+            return
+        tag = None
+        try:
+            tag = self.source.tag()
+            if self.model is not None and tag == self.model.tag:
+                self.last_error = self._failed_tag = None  # e.g. the previous model.json was put back
+                return
+            if tag == self._failed_tag:
+                return
+            self.model = self._load()
+            self.last_error = None
+            self._failed_tag = None
+            log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
+        except ModelMissing:
+            self._record_error(f"no model.json at {self.source.uri}")
+        except Exception as error:  # a broken model or an unreachable store must not take the service down
+            self._failed_tag = tag
+            self._record_error(f"{type(error).__name__}: {error}")
+
+    def _record_error(self, message: str) -> None:
+        at = time.time()
+        if self.last_error is None or self.last_error["message"] != message:
+            log("error", "model not loaded", reason=message, serving=self.model.ref if self.model else None)
+        self.last_error = {"message": message, "at": round(at, 3), "uri": self.source.uri if self.source else None}
+
+    def _load(self) -> LoadedModel:
+        assert self.source is not None
+        raw, tag = self.source.read_json()
+        meta = json.loads(raw)
+        missing = [name for name in REQUIRED_FIELDS if name not in meta]
+        if missing:
+            raise ValueError(f"model.json lacks {', '.join(missing)}: write it with models/model_json.R")
+        rds = self._cached_rds(meta["rds_sha256"])
+        r_model = RModel(rds, meta["inputs"], sorted(meta["r_packages"]), meta["predict_args"])
+        schema = RequestSchema(meta["inputs"])
+        # A model that cannot predict its own example is broken: find out now, not on a user's request.
+        example = schema.rows({spec["name"]: spec["example"] for spec in meta["inputs"]}, 1)
+        r_model.predict(example.columns)
+        return LoadedModel(meta=meta, r_model=r_model, schema=schema, tag=tag, loaded_at=time.time())
+
+    def _cached_rds(self, expected_sha256: str) -> Path:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        target = CACHE_DIR / f"{expected_sha256}.rds"
+        if target.is_file():
+            return target  # named by its verified hash: the bytes are right
+        assert self.source is not None
+        partial = CACHE_DIR / f"{expected_sha256}.part"
+        self.source.fetch_rds(partial)
+        actual = sha256_of(partial)
+        if actual != expected_sha256:
+            partial.unlink(missing_ok=True)
+            raise ValueError(
+                f"model.rds has sha256 {actual[:12]}..., model.json expects {expected_sha256[:12]}...:"
+                " upload model.rds first, then its model.json"
+            )
+        partial.rename(target)
+        return target
+
+    def unavailable_message(self) -> str:
+        reason = self.last_error["message"] if self.last_error else "no model loaded"
+        if self.source is None:
+            where = "set MODEL_URI to s3://<bucket>/<prefix>/ or a local folder"
+        else:
+            where = f"upload model.rds, then model.json, to {self.source.uri}"
+        return f"no model can be served ({reason}): {where} (make model builds them in build/models/<name>/)"
+
+    def health(self) -> dict[str, Any]:
+        if self.model is None:
+            return {"status": "unavailable", "load_error": self.last_error}
+        health: dict[str, Any] = {
+            "status": "degraded" if self.last_error else "ok",
+            "model": {
+                **self.model.ref,
+                "trained_at": self.model.meta.get("trained_at"),
+                "loaded_at": round(self.model.loaded_at, 3),
+            },
+        }
+        if self.last_error:
+            health["load_error"] = self.last_error
+        return health

@@ -1,0 +1,199 @@
+"""The OpenAPI 3.0 document of the API, generated from model.json."""
+
+from typing import Any
+
+from validation import INTEGER_PATTERN, NUMBER_PATTERN, R_INT_MAX
+
+_OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "probability": {
+        "type": "object",
+        "required": ["probability", "label"],
+        "properties": {"probability": {"type": "number", "minimum": 0, "maximum": 1}, "label": {"type": "string"}},
+    },
+    "class": {"type": "object", "required": ["label"], "properties": {"label": {"type": "string"}}},
+    "number": {"type": "object", "required": ["value"], "properties": {"value": {"type": "number", "nullable": True}}},
+}
+
+
+def _input_schema(spec: dict[str, Any]) -> dict[str, Any]:
+    kind = spec["type"]
+    if kind == "factor":
+        schema: dict[str, Any] = {"type": "string", "enum": list(spec["levels"])}
+    elif kind == "logical":
+        schema = {"type": "boolean"}
+    else:
+        number: dict[str, Any] = (
+            {"type": "number"}
+            if kind == "numeric"
+            else {"type": "integer", "minimum": -R_INT_MAX, "maximum": R_INT_MAX}
+        )
+        pattern = NUMBER_PATTERN if kind == "numeric" else INTEGER_PATTERN
+        schema = {"oneOf": [number, {"type": "string", "pattern": pattern}]}
+    description = f"{kind}"
+    if "min" in spec and "max" in spec:
+        description += (
+            f"; training data range {spec['min']:g} to {spec['max']:g}"
+            " (values outside are served with a warning); numeric strings are accepted"
+        )
+    return {**schema, "description": description, "example": spec["example"]}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
+    inputs = meta["inputs"]
+    example = {spec["name"]: spec["example"] for spec in inputs}
+    output = meta["output"]
+    record = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [spec["name"] for spec in inputs],
+        "properties": {spec["name"]: _input_schema(spec) for spec in inputs},
+        "example": example,
+    }
+    batch = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["instances"],
+        "properties": {
+            "instances": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": max_rows,
+                "items": {"$ref": "#/components/schemas/Record"},
+            }
+        },
+        "example": {"instances": [example]},
+    }
+    detail = {
+        "type": "object",
+        "required": ["field", "reason", "message"],
+        "properties": {
+            "field": {"type": "string"},
+            "row": {"type": "integer", "description": "index in instances (batches only)"},
+            "reason": {"type": "string"},
+            "message": {"type": "string"},
+        },
+    }
+    predictions = {
+        "type": "object",
+        "required": ["predictions", "model", "warnings"],
+        "properties": {
+            "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/Prediction"}},
+            "model": {"$ref": "#/components/schemas/ModelRef"},
+            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Detail"}},
+        },
+    }
+    error = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "details": {"nullable": True},
+                },
+            }
+        },
+    }
+    model_ref = {
+        "type": "object",
+        "required": ["name", "version"],
+        "properties": {"name": {"type": "string"}, "version": {"type": "string"}},
+    }
+    unit = f" in {output['unit']}" if output.get("unit") else ""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": f"{meta['name']} prediction API",
+            "version": meta["version"],
+            "description": (
+                f"Predicts {output['name']}{unit} ({meta['task']}) with the R model {meta['name']} "
+                f"version {meta['version']}, trained {meta.get('trained_at')}."
+            ),
+        },
+        "paths": {
+            "/predict": {
+                "post": {
+                    "operationId": "predict",
+                    "summary": f"Predict {output['name']} for one record or a batch of up to {max_rows}",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Record"},
+                                        {"$ref": "#/components/schemas/Batch"},
+                                    ]
+                                },
+                                "example": example,
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json_response(
+                            "predictions in input order", {"$ref": "#/components/schemas/Predictions"}
+                        ),
+                        "400": _error_response("malformed JSON, not an object, or an empty batch"),
+                        "413": _error_response(f"more than {max_rows} instances"),
+                        "422": _error_response("invalid fields; details name each one"),
+                        "503": _error_response("no model can be loaded"),
+                    },
+                }
+            },
+            "/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Whether a model is loaded, which one, and the last failed load if any",
+                    "responses": {
+                        "200": _json_response("a model is serving", {"type": "object"}),
+                        "503": _error_response("no model can be loaded"),
+                    },
+                }
+            },
+            "/metadata": {
+                "get": {
+                    "operationId": "metadata",
+                    "summary": "The model's model.json",
+                    "responses": {
+                        "200": _json_response("model.json", {"type": "object"}),
+                        "503": _error_response("no model can be loaded"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": _json_response("OpenAPI 3 document", {"type": "object"}),
+                        "503": _error_response("no model can be loaded"),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Record": record,
+                "Batch": batch,
+                "Prediction": _OUTPUT_SCHEMAS[output["type"]],
+                "Predictions": predictions,
+                "Detail": detail,
+                "ModelRef": model_ref,
+                "Error": error,
+            }
+        },
+    }

@@ -1,0 +1,59 @@
+"""API Gateway proxy responses: always JSON, always with CORS headers, errors in one shape."""
+
+import json
+import math
+import os
+from typing import Any
+
+ALLOWED_METHODS = "GET,POST,OPTIONS"
+ALLOWED_HEADERS = "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token"
+
+
+class ApiError(Exception):
+    """A client-facing failure: its status, code and message are safe to show."""
+
+    def __init__(
+        self, status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+def cors_headers() -> dict[str, str]:
+    origin = os.environ.get("CORS_ORIGIN") or "*"
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": ALLOWED_METHODS,
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "600",
+    }
+    if origin != "*":
+        headers["Vary"] = "Origin"
+    return headers
+
+
+def finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity: R's NA/NaN/Inf become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **cors_headers(), **(headers or {})},
+        "body": json.dumps(body, allow_nan=False, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+def error_response(error: ApiError) -> dict[str, Any]:
+    return json_response(error.status, error.body(), error.headers)
