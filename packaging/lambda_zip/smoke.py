@@ -40,8 +40,8 @@ if foreign:
     sys.exit(f"bundled libraries were loaded from outside the task root: {foreign}")
 if not any(p == os.path.join(root, "R", "lib", "libR.so") for p in maps):
     sys.exit("libR.so was not loaded from the task root")
-import rpy2.robjects as ro
-collated = "".join(ro.r('sort(c("b", "B", "a", "A"))'))
+import rpy2.rinterface as ri
+collated = "".join(ri.baseenv["eval"](ri.parse('sort(c("b", "B", "a", "A"))')))
 if collated != "ABab":
     sys.exit(f"R does not sort in the C locale ({collated}); ICU data would be needed")
 print(json.dumps({"model": model["name"], "prediction": body["predictions"][0]}))
