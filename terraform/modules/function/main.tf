@@ -4,21 +4,17 @@ locals {
 
 data "aws_partition" "current" {}
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role" "this" {
-  name               = var.name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name = var.name
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "lambda.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -30,24 +26,30 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 # Least privilege: read the objects of one model prefix, write the function's own log group.
-data "aws_iam_policy_document" "this" {
-  statement {
-    sid       = "ReadModel"
-    actions   = ["s3:GetObject"]
-    resources = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}/${var.model_prefix}*"]
-  }
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
-  }
+locals {
+  role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ReadModel"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}/${var.model_prefix}*"]
+      },
+      {
+        Sid      = "WriteOwnLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.this.arn}:*"]
+      },
+    ]
+  })
 }
 
 resource "aws_iam_role_policy" "this" {
   name   = "model-read-and-logs"
   role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.this.json
+  policy = local.role_policy
 }
 
 resource "aws_lambda_function" "this" {

@@ -25,7 +25,7 @@ output "role_arn" {
 
 output "role_policy_json" {
   description = "The role's inline policy (model read, own logs)."
-  value       = data.aws_iam_policy_document.this.json
+  value       = local.role_policy
 }
 
 output "log_group_name" {

@@ -1,6 +1,6 @@
 output "name" {
   description = "Bucket name."
-  value       = aws_s3_bucket.this.id
+  value       = aws_s3_bucket.this.bucket
 }
 
 output "arn" {
@@ -10,5 +10,5 @@ output "arn" {
 
 output "policy_json" {
   description = "The bucket policy (TLS-only access)."
-  value       = data.aws_iam_policy_document.tls_only.json
+  value       = local.tls_only_policy
 }

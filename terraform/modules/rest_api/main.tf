@@ -4,10 +4,18 @@ locals {
     for path, methods in var.routes : { for m in methods : "${m} ${path}" => { path = path, method = m } }
   ]...)
 
+  # Header values are API Gateway literals, hence the single quotes.
   cors_headers = {
     "Access-Control-Allow-Origin"  = "'${var.cors_origin}'"
     "Access-Control-Allow-Headers" = "'${join(",", var.cors_allow_headers)}'"
-    "Access-Control-Allow-Methods" = "'${join(",", distinct(concat(["OPTIONS"], flatten(values(var.routes)))))}'"
+    "Access-Control-Allow-Methods" = "'${join(",", concat(["OPTIONS"], sort(distinct(flatten(values(var.routes))))))}'"
+  }
+
+  # A preflight names only the methods of its own route.
+  preflight_headers = {
+    for path, methods in var.routes : path => merge(local.cors_headers, {
+      "Access-Control-Allow-Methods" = "'${join(",", concat(["OPTIONS"], sort(methods)))}'"
+    })
   }
 
   # API Gateway's own errors use the API's error shape and carry CORS headers so a browser can read them.
@@ -74,10 +82,11 @@ resource "aws_api_gateway_method" "preflight" {
   #checkov:skip=CKV2_AWS_53:A preflight has no body to validate; the mock integration answers it.
   for_each = var.routes
 
-  rest_api_id   = aws_api_gateway_rest_api.this.id
-  resource_id   = aws_api_gateway_resource.route[each.key].id
-  http_method   = "OPTIONS"
-  authorization = "NONE"
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = aws_api_gateway_resource.route[each.key].id
+  http_method      = "OPTIONS"
+  authorization    = "NONE"
+  api_key_required = false
 }
 
 resource "aws_api_gateway_integration" "preflight" {
@@ -107,7 +116,7 @@ resource "aws_api_gateway_integration_response" "preflight" {
   resource_id         = aws_api_gateway_resource.route[each.key].id
   http_method         = aws_api_gateway_method.preflight[each.key].http_method
   status_code         = aws_api_gateway_method_response.preflight[each.key].status_code
-  response_parameters = { for h, v in local.cors_headers : "method.response.header.${h}" => v }
+  response_parameters = { for h, v in local.preflight_headers[each.key] : "method.response.header.${h}" => v }
 
   depends_on = [aws_api_gateway_integration.preflight]
 }
@@ -251,23 +260,19 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
 }
 
-data "aws_iam_policy_document" "apigateway_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role" "account_logging" {
   count = var.manage_account_logging_role ? 1 : 0
 
-  name               = "${var.name}-apigateway-logs"
-  assume_role_policy = data.aws_iam_policy_document.apigateway_assume.json
-  tags               = var.tags
+  name = "${var.name}-apigateway-logs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "apigateway.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
 }
 
 data "aws_partition" "current" {}

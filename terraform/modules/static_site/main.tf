@@ -81,22 +81,22 @@ resource "aws_s3_bucket_website_configuration" "this" {
 }
 
 # Anyone may read the site's own objects, and nothing else: no listing, no other keys, no writes.
-data "aws_iam_policy_document" "public_read" {
-  statement {
-    sid       = "PublicReadSiteObjects"
-    actions   = ["s3:GetObject"]
-    resources = [for key in sort(tolist(local.keys)) : "${aws_s3_bucket.this.arn}/${key}"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-  }
+locals {
+  public_read_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "PublicReadSiteObjects"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "s3:GetObject"
+      Resource  = [for key in sort(tolist(local.keys)) : "${aws_s3_bucket.this.arn}/${key}"]
+    }]
+  })
 }
 
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.public_read.json
+  policy = local.public_read_policy
 
   depends_on = [aws_s3_bucket_public_access_block.this]
 }

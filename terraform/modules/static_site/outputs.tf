@@ -1,6 +1,6 @@
 output "bucket" {
   description = "Website bucket name."
-  value       = aws_s3_bucket.this.id
+  value       = aws_s3_bucket.this.bucket
 }
 
 output "website_endpoint" {
@@ -20,5 +20,10 @@ output "keys" {
 
 output "policy_json" {
   description = "The public-read bucket policy."
-  value       = data.aws_iam_policy_document.public_read.json
+  value       = local.public_read_policy
+}
+
+output "config_json" {
+  description = "Content of the site's config.json."
+  value       = aws_s3_object.config.content
 }

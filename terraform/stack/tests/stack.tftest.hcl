@@ -1,0 +1,125 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+
+  mock_resource "aws_api_gateway_rest_api" {
+    defaults = {
+      id               = "abc123"
+      execution_arn    = "arn:aws:execute-api:us-east-1:123456789012:abc123"
+      root_resource_id = "root0"
+    }
+  }
+
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
+  }
+}
+
+variables {
+  name             = "rtest"
+  model_name       = "admission"
+  lambda_zip       = "tests/fixtures/lambda.zip"
+  lambda_manifest  = "tests/fixtures/lambda.manifest.json"
+  models_dir       = "tests/fixtures/models"
+  frontend_dir     = "tests/fixtures/site"
+  api_url_template = "http://127.0.0.1:4566/_aws/execute-api/{api_id}/{stage}"
+}
+
+run "composes_the_stack" {
+  command = apply
+
+  assert {
+    condition     = output.model_uri == "s3://rtest-models-123456789012/admission/"
+    error_message = "MODEL_URI must be the model's prefix in the model bucket."
+  }
+
+  assert {
+    condition     = aws_s3_object.model_rds[0].key == "admission/model.rds" && aws_s3_object.model_json[0].key == "admission/model.json"
+    error_message = "The model files must be uploaded under the model's prefix."
+  }
+
+  assert {
+    condition     = aws_s3_object.lambda_zip.key == "lambda/fb7d2a44ccd3404db185bcf7076760a47e96231037d6a07abd48bbc9f96f7ee2.zip"
+    error_message = "The zip's key must carry its SHA-256."
+  }
+
+  assert {
+    condition     = output.api_url == "http://127.0.0.1:4566/_aws/execute-api/abc123/v1"
+    error_message = "api_url must follow api_url_template."
+  }
+
+  assert {
+    condition     = jsondecode(module.site.config_json) == { api_url = "http://127.0.0.1:4566/_aws/execute-api/abc123/v1" }
+    error_message = "The site's config.json must carry api_url."
+  }
+
+  assert {
+    condition     = startswith(output.function_name, "rtest-") && startswith(output.model_bucket, "rtest-") && startswith(output.artifact_bucket, "rtest-") && startswith(output.site_bucket, "rtest-")
+    error_message = "Every resource name must start with var.name."
+  }
+
+  assert {
+    condition     = output.api_key == null
+    error_message = "No API key unless api_key_required."
+  }
+}
+
+run "no_model_files_no_model_objects" {
+  command = plan
+
+  variables {
+    models_dir = "tests/fixtures/none"
+  }
+
+  assert {
+    condition     = length(aws_s3_object.model_rds) == 0 && length(aws_s3_object.model_json) == 0
+    error_message = "Without trained model files the stack must still plan (the model is uploaded later)."
+  }
+}
+
+run "rejects_zip_that_does_not_match_manifest" {
+  command = plan
+
+  variables {
+    lambda_manifest = "tests/fixtures/stale.manifest.json"
+  }
+
+  expect_failures = [aws_s3_object.lambda_zip]
+}
+
+run "rejects_missing_manifest" {
+  command = plan
+  variables {
+    lambda_manifest = "tests/fixtures/missing.json"
+  }
+  expect_failures = [var.lambda_manifest]
+}
+
+run "rejects_uppercase_name" {
+  command = plan
+  variables {
+    name = "RModel"
+  }
+  expect_failures = [var.name]
+}
+
+run "rejects_model_name_with_slash" {
+  command = plan
+  variables {
+    model_name = "a/b"
+  }
+  expect_failures = [var.model_name]
+}
