@@ -396,8 +396,8 @@
     const entries = detailEntries(err.details);
     const unplaced = showFieldMessages(entries, 'error');
     if (entries.length > unplaced.length) {
-      const plural = entries.length - unplaced.length > 1 ? 's' : '';
-      showAlert(`${err.message} Check the highlighted field${plural}.`, unplaced, 'form-alert');
+      const placed = entries.length - unplaced.length;
+      showAlert(placed === 1 ? 'Check the highlighted field.' : `Check the ${placed} highlighted fields.`, unplaced, 'form-alert');
       focusFirstInvalid();
     } else {
       showAlert(err.message, unplaced, 'form-alert');
@@ -573,10 +573,8 @@
     textarea.removeAttribute('aria-invalid');
     let parsed;
     try {
-      const file = $('csv-file').files[0];
-      const text = textarea.value.trim() ? textarea.value : file ? await file.text() : '';
-      if (!text.trim()) throw new Error('Choose a CSV file or paste rows first.');
-      parsed = recordsFromCsv(text);
+      if (!textarea.value.trim()) throw new Error('Choose a CSV file or paste rows first.');
+      parsed = recordsFromCsv(textarea.value);
     } catch (err) {
       csvError.textContent = err.message;
       csvError.hidden = false;
@@ -661,7 +659,8 @@
     try {
       const health = await api('GET', '/health');
       if (health.status && health.status !== 'ok') {
-        setStatus('warn', `Ready, but the API reports "${health.status}"${health.message ? `: ${health.message}` : ''}.`);
+        const reason = messageOf(health.load_error ?? health.error ?? health.message);
+        setStatus('warn', `Ready, but the API reports "${health.status}"${reason ? `: ${reason}` : ''}.`);
       }
     } catch (err) {
       setStatus('warn', `Ready, but /health answered: ${err.message}`);
@@ -671,6 +670,7 @@
   async function start() {
     clearAlert();
     $('retry').hidden = true;
+    $('app').hidden = true;
     setStatus('loading', 'Loading the model description…');
     let meta;
     try {
@@ -689,6 +689,7 @@
     $('model-summary').textContent = describeModel(meta);
     $('batch-columns').textContent = meta.inputs.map((input) => input.name).join(', ');
     renderFields(meta.inputs);
+    $('app').hidden = false;
     for (const id of ['predict', 'reset-examples', 'predict-batch', 'fill-example-csv']) $(id).disabled = false;
     $('single-form').setAttribute('aria-busy', 'false');
     const openapi = $('openapi-link');
@@ -705,6 +706,11 @@
     $('reset-examples').addEventListener('click', fillExamples);
     $('fill-example-csv').addEventListener('click', () => { $('csv-text').value = exampleCsv(); $('csv-text').focus(); });
     $('retry').addEventListener('click', start);
+    // A chosen file lands in the text box, where it can be checked and edited before sending.
+    $('csv-file').addEventListener('change', async (event) => {
+      const file = event.target.files[0];
+      if (file) $('csv-text').value = await file.text();
+    });
     start();
   });
 })();

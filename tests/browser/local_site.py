@@ -237,13 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--api-url", help="serve only the site, pointed at this API (e.g. a deployed stack)")
     args = parser.parse_args(argv)
+    # stdout carries only the ready line; the handler's JSON logs and anything R prints go to stderr.
+    ready = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     if args.api_url:
         site = LocalSite(handler=lambda event, context: {}, api_url=args.api_url.rstrip("/"))
     else:
         os.environ["MODEL_URI"] = args.model_uri
         site = LocalSite(load_handler())
     site.start()
-    print(json.dumps({"website_url": site.website_url, "api_url": site.api_url}), flush=True)
+    print(json.dumps({"website_url": site.website_url, "api_url": site.api_url}), file=ready, flush=True)
     log(f"site {site.website_url}  api {site.api_url}  (Ctrl-C stops)")
 
     stopped = threading.Event()
