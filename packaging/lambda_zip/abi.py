@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import struct
-from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from lambda_zip import BuildError
 from lambda_zip.elf import VER_FLG_WEAK, ElfInfo, VersionNeed, is_elf, read_elf
@@ -81,9 +81,7 @@ def relax(path: Path, relaxations: tuple[Relaxation, ...] = RELAXATIONS) -> list
         new = _need(info, relaxation.too_new, relaxation.symbol)
         if new is None:
             continue  # this build of the library does not need the too-new version: nothing to relax
-        old = next(
-            (n for n in info.version_needs if n.library == new.library and n.version == relaxation.older), None
-        )
+        old = next((n for n in info.version_needs if n.library == new.library and n.version == relaxation.older), None)
         if old is None or info.versym_offset is None:
             raise BuildError(
                 f"cannot relax {relaxation.symbol}@{relaxation.too_new} in {path.name}: it has no "

@@ -36,9 +36,7 @@ def contributor(name: str) -> str:
 
 def write_zip(root: Path, dest: Path) -> ZipStats:
     """Zip every file under root: sorted names, fixed time, mode 0644, deflate level 9, no directory entries."""
-    files = sorted(
-        (p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file() or p.is_symlink()
-    )
+    files = sorted((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file() or p.is_symlink())
     tmp = dest.with_suffix(".zip.tmp")
     raw: Counter[str] = Counter()
     packed: Counter[str] = Counter()

@@ -84,8 +84,10 @@ def _inputs_hash(opts: Options, install: r_tree.RInstall, previous: dict[str, ob
     parts: dict[str, tuple[Path, list[Path]]] = {
         "builder": (BUILDER_DIR, cache.source_files(BUILDER_DIR)),
         "lambda": (opts.lambda_dir, cache.source_files(opts.lambda_dir)),
-        "R_HOME": (install.home, [install.home / "lib" / "libR.so"]
-                   + [install.home / "modules" / m for m in r_tree.MODULES_KEEP]),
+        "R_HOME": (
+            install.home,
+            [install.home / "lib" / "libR.so"] + [install.home / "modules" / m for m in r_tree.MODULES_KEEP],
+        ),
         "libs": (Path("/"), lib_sources),
     }
     for package in install.packages:
@@ -97,7 +99,7 @@ def _inputs_hash(opts: Options, install: r_tree.RInstall, previous: dict[str, ob
         "smoke": opts.run_smoke,
         "lib_source_paths": [str(p) for p in lib_sources],
     }
-    return cache.input_hash(parts, settings)
+    return str(cache.input_hash(parts, settings))
 
 
 def _file_sha256(path: Path) -> bytes:
@@ -122,16 +124,19 @@ def build(opts: Options) -> Result:
     with progress.step("hashing the inputs"):
         previous = json.loads(cache_record.read_text()) if cache_record.exists() else {}
         key = _inputs_hash(opts, install, previous)
-        if (
+        unchanged = (
             not opts.force
             and previous.get("input_hash") == key
             and opts.out.exists()
             and opts.manifest.exists()
             and base64.b64encode(_file_sha256(opts.out)).decode() == previous.get("base64sha256")
-        ):
-            manifest = json.loads(opts.manifest.read_text())
-            progress.say(f"unchanged: {opts.out} ({archive.mb(opts.out.stat().st_size)}, sha256 {manifest['sha256'][:12]})")
-            return Result(manifest, cached=True)
+        )
+    if unchanged:
+        kept: dict[str, object] = json.loads(opts.manifest.read_text())
+        progress.say(
+            f"unchanged: {opts.out} ({archive.mb(opts.out.stat().st_size)}, sha256 {str(kept['sha256'])[:12]})"
+        )
+        return Result(kept, cached=True)
 
     stage = opts.work / "stage"
     if opts.work.exists():

@@ -13,6 +13,7 @@ from pathlib import Path
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
+from elftools.elf.sections import SymbolTableSection
 
 from lambda_zip import BuildError
 from lambda_zip.lambda_os import LAMBDA_OS_LIBS
@@ -55,9 +56,7 @@ def is_elf(path: Path) -> bool:
 
 
 def _expand_origin(entries: str, origin: Path) -> tuple[str, ...]:
-    return tuple(
-        e.replace("$ORIGIN", str(origin)).replace("${ORIGIN}", str(origin)) for e in entries.split(":") if e
-    )
+    return tuple(e.replace("$ORIGIN", str(origin)).replace("${ORIGIN}", str(origin)) for e in entries.split(":") if e)
 
 
 def read_elf(path: Path) -> ElfInfo:
@@ -72,15 +71,15 @@ def read_elf(path: Path) -> ElfInfo:
         if isinstance(dynamic, DynamicSection):
             for tag in dynamic.iter_tags():
                 if tag.entry.d_tag == "DT_NEEDED":
-                    needed.append(tag.needed)
+                    needed.append(tag.needed)  # type: ignore[attr-defined]
                 elif tag.entry.d_tag == "DT_SONAME":
-                    soname = tag.soname
+                    soname = tag.soname  # type: ignore[attr-defined]
                 elif tag.entry.d_tag == "DT_RPATH":
-                    rpath = _expand_origin(tag.rpath, path.parent)
+                    rpath = _expand_origin(tag.rpath, path.parent)  # type: ignore[attr-defined]
                 elif tag.entry.d_tag == "DT_RUNPATH":
-                    runpath = _expand_origin(tag.runpath, path.parent)
+                    runpath = _expand_origin(tag.runpath, path.parent)  # type: ignore[attr-defined]
         dynsym = elf.get_section_by_name(".dynsym")
-        names = tuple(sym.name for sym in dynsym.iter_symbols()) if dynsym is not None else ()
+        names = tuple(sym.name for sym in dynsym.iter_symbols()) if isinstance(dynsym, SymbolTableSection) else ()
         versym = elf.get_section_by_name(".gnu.version")
         versym_offset = int(versym["sh_offset"]) if versym is not None else None
         indices: list[int] = []
@@ -91,11 +90,13 @@ def read_elf(path: Path) -> ElfInfo:
         needs: list[VersionNeed] = []
         verneed = elf.get_section_by_name(".gnu.version_r")
         if isinstance(verneed, GNUVerNeedSection):
-            needs = _version_needs(fh, verneed, names, indices)
+            needs = _version_needs(verneed, names, indices)
     return ElfInfo(path, soname, tuple(needed), rpath, runpath, tuple(needs), versym_offset, names)
 
 
-def _version_needs(fh: object, section: GNUVerNeedSection, names: tuple[str, ...], indices: list[int]) -> list[VersionNeed]:
+def _version_needs(
+    fh: object, section: GNUVerNeedSection, names: tuple[str, ...], indices: list[int]
+) -> list[VersionNeed]:
     """Walk .gnu.version_r keeping each vernaux's file offset, so a relaxation can flip its flags in place."""
     out: list[VersionNeed] = []
     base = int(section["sh_offset"])

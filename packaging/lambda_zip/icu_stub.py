@@ -37,8 +37,20 @@ def write_stub(soname: str, dest: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "icudata_stub.c"
         source.write_text(_SOURCE % {"symbol": f"icudt{major}_dat"})
-        cmd = [cc, "-shared", "-fPIC", "-O2", "-s", "-nostdlib", f"-Wl,-soname,{soname}", "-Wl,--build-id=none",
-               "-Wl,--hash-style=both", "-o", str(dest), str(source)]
+        cmd = [
+            cc,
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-s",
+            "-nostdlib",
+            f"-Wl,-soname,{soname}",
+            "-Wl,--build-id=none",
+            "-Wl,--hash-style=both",
+            "-o",
+            str(dest),
+            str(source),
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=tmp)
     if out.returncode != 0:
         raise BuildError(f"building the ICU data stub failed: {out.stderr.strip()[:300]}")

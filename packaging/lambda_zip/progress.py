@@ -6,25 +6,26 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, stream: object = None) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total = total
         self.done = 0
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
 
     def say(self, message: str) -> None:
-        print(f"[lambda_zip] {message}", file=self.stream, flush=True)  # type: ignore[call-overload]
+        print(f"[lambda_zip] {message}", file=self.stream, flush=True)
 
     @contextmanager
     def step(self, title: str) -> Iterator[None]:
         self.done += 1
         prefix = f"[{self.done}/{self.total}] {title}"
-        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        tty = self.stream.isatty()
         if tty:
-            print(f"[lambda_zip] {prefix} ...", end="\r", file=self.stream, flush=True)  # type: ignore[call-overload]
+            print(f"[lambda_zip] {prefix} ...", end="\r", file=self.stream, flush=True)
         began = time.monotonic()
         yield
         self.say(f"{prefix} ({time.monotonic() - began:.1f} s)")

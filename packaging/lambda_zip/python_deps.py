@@ -51,8 +51,10 @@ def rpy2_wheel(cache: Path, version: str) -> Path:
         return wheel
     cache.mkdir(parents=True, exist_ok=True)
     sdist_dir = cache / "sdist"
-    _run([*_pip(), "download", "-q", "--no-deps", "--no-binary", ":all:", f"rpy2=={version}", "-d", str(sdist_dir)],
-         "downloading the rpy2 sdist")
+    _run(
+        [*_pip(), "download", "-q", "--no-deps", "--no-binary", ":all:", f"rpy2=={version}", "-d", str(sdist_dir)],
+        "downloading the rpy2 sdist",
+    )
     sdist = sdist_dir / f"rpy2-{version}.tar.gz"
     env = {**os.environ, "RPY2_CFFI_MODE": "ABI"}
     _run([*_pip(), "wheel", "-q", "--no-deps", "-w", str(cache), str(sdist)], "building the rpy2 wheel", env)
@@ -66,9 +68,27 @@ def install(dest: Path, cache: Path, saved: Counter[str]) -> dict[str, str]:
     pins = pinned()
     wheels = rpy2_wheel(cache / "wheels", pins["rpy2"]).parent
     _run(
-        [*_pip(), "install", "-q", "--no-deps", "--no-compile", "--target", str(dest), "--platform", PLATFORM,
-         "--python-version", PYTHON_VERSION, "--implementation", "cp", "--only-binary", ":all:",
-         "--find-links", str(wheels), "-r", str(REQUIREMENTS)],
+        [
+            *_pip(),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-compile",
+            "--target",
+            str(dest),
+            "--platform",
+            PLATFORM,
+            "--python-version",
+            PYTHON_VERSION,
+            "--implementation",
+            "cp",
+            "--only-binary",
+            ":all:",
+            "--find-links",
+            str(wheels),
+            "-r",
+            str(REQUIREMENTS),
+        ],
         "installing the Lambda's Python packages",
     )
     for extra in (dest / "bin",):
@@ -99,4 +119,3 @@ def target_python(repo: Path) -> Path:
         if candidate.exists():
             return candidate
     raise BuildError("no Python 3.12 found to precompile with; run `make setup` and re-run make package")
-

@@ -95,9 +95,7 @@ def discover(wanted: list[str]) -> RInstall:
             f"R package(s) {names} needed by the models are not installed; "
             f"install them (e.g. apt-get install r-cran-{data['missing'][0].lower()}) and re-run make package"
         )
-    packages = tuple(
-        RPackage(p["name"], p["version"], Path(p["libpath"]) / p["name"]) for p in data["packages"]
-    )
+    packages = tuple(RPackage(p["name"], p["version"], Path(p["libpath"]) / p["name"]) for p in data["packages"])
     return RInstall(Path(data["home"]), data["r_version"], packages)
 
 

@@ -67,8 +67,20 @@ def run(zip_path: Path, models: dict[str, Path], work: Path, repo: Path) -> list
         local.mkdir(parents=True)
         for file in ("model.json", "model.rds"):
             shutil.copyfile(model_dir / file, local / file)
-        cmd = [sys.executable, str(sandbox), "--task-root", str(task_root), "--handler", "handler.lambda_handler",
-               "--env", f"MODEL_URI={local}", "--", "python3", "-c", _PROGRAM]
+        cmd = [
+            sys.executable,
+            str(sandbox),
+            "--task-root",
+            str(task_root),
+            "--handler",
+            "handler.lambda_handler",
+            "--env",
+            f"MODEL_URI={local}",
+            "--",
+            "python3",
+            "-c",
+            _PROGRAM,
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
         if out.returncode != 0:
             detail = (out.stderr.strip().splitlines() or ["no output"])[-1][:400]
