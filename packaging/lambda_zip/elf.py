@@ -94,9 +94,7 @@ def read_elf(path: Path) -> ElfInfo:
     return ElfInfo(path, soname, tuple(needed), rpath, runpath, tuple(needs), versym_offset, names)
 
 
-def _version_needs(
-    fh: object, section: GNUVerNeedSection, names: tuple[str, ...], indices: list[int]
-) -> list[VersionNeed]:
+def _version_needs(section: GNUVerNeedSection, names: tuple[str, ...], indices: list[int]) -> list[VersionNeed]:
     """Walk .gnu.version_r keeping each vernaux's file offset, so a relaxation can flip its flags in place."""
     out: list[VersionNeed] = []
     base = int(section["sh_offset"])
