@@ -311,10 +311,10 @@
     return { kind, value: value ?? null, label, warnings, output };
   }
 
-  function valueText(result) {
+  function valueText(result, withUnit = true) {
     if (result.value === null) return result.label ?? '';
     if (result.kind === 'probability') return percentFormat.format(result.value);
-    return result.output.unit ? `${fmt(result.value)} ${result.output.unit}` : fmt(result.value);
+    return withUnit && result.output.unit ? `${fmt(result.value)} ${result.output.unit}` : fmt(result.value);
   }
 
   // Top-level warnings may name a batch row; per-prediction warnings belong to that prediction.
@@ -486,7 +486,7 @@
       if (input.type === 'factor') return (input.levels || [])[i % Math.max(1, (input.levels || []).length)];
       if (input.type === 'logical') return i % 2 === 0 ? 'TRUE' : 'FALSE';
       if (typeof input.min === 'number' && typeof input.max === 'number' && i > 0) {
-        const value = i === 1 ? input.min : (input.min + input.max) / 2;
+        const value = i === 1 ? input.min : Number(((input.min + input.max) / 2).toPrecision(4));
         return input.type === 'integer' ? Math.round(value) : value;
       }
       return input.example;
@@ -519,7 +519,7 @@
     const valueHeader = kind === 'probability' ? `Probability of ${positiveLabel(output)}`
       : `${output.name || 'Prediction'}${output.unit ? ` (${output.unit})` : ''}`;
     // What a reader looks for comes first (the answer, or the problem), so it stays in view on a phone.
-    const answer = [{ header: valueHeader, cell: (row) => el('td', { className: 'num', text: row.result ? valueText(row.result) : '' }) }];
+    const answer = [{ header: valueHeader, cell: (row) => el('td', { className: 'num', text: row.result ? valueText(row.result, false) : '' }) }];
     if (kind === 'probability') answer.push({ header: 'Label', cell: (row) => el('td', { text: row.result?.label ?? '' }) });
     const notes = {
       header: predictions.length ? 'Notes' : 'Problems',
@@ -704,7 +704,13 @@
     $('single-form').addEventListener('submit', onSubmitSingle);
     $('batch-form').addEventListener('submit', onSubmitBatch);
     $('reset-examples').addEventListener('click', fillExamples);
-    $('fill-example-csv').addEventListener('click', () => { $('csv-text').value = exampleCsv(); $('csv-text').focus(); });
+    $('fill-example-csv').addEventListener('click', () => {
+      const box = $('csv-text');
+      box.value = exampleCsv();
+      box.focus();
+      box.setSelectionRange(0, 0);  // show the start of the rows, not the end of the last one
+      box.scrollLeft = 0;
+    });
     $('retry').addEventListener('click', start);
     // A chosen file lands in the text box, where it can be checked and edited before sending.
     $('csv-file').addEventListener('change', async (event) => {

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,13 +44,11 @@ def _wait_for_ready_line(process: subprocess.Popen[str]) -> dict[str, str]:
     pytest.fail(f"tests/browser/local_site.py did not start within {READY_TIMEOUT_S:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def local_site() -> Iterator[LocalSiteUrls]:
+@contextmanager
+def running_local_site(model_uri: Path) -> Iterator[LocalSiteUrls]:
     """A separate process, so that its embedded R is not shared with other tests' handler imports."""
-    if not (MODEL_DIR / "model.json").exists():
-        pytest.fail("build/models/admission/model.json is missing; run `make model` first")
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("local_site.py")), "--model-uri", str(MODEL_DIR)],
+        [sys.executable, str(Path(__file__).with_name("local_site.py")), "--model-uri", str(model_uri)],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "MODEL_REFRESH_SECONDS": "60"},
@@ -64,3 +63,18 @@ def local_site() -> Iterator[LocalSiteUrls]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def local_site() -> Iterator[LocalSiteUrls]:
+    if not (MODEL_DIR / "model.json").exists():
+        pytest.fail("build/models/admission/model.json is missing; run `make model` first")
+    with running_local_site(MODEL_DIR) as urls:
+        yield urls
+
+
+@pytest.fixture
+def local_site_without_model(tmp_path: Path) -> Iterator[LocalSiteUrls]:
+    """The handler pointed at an empty model folder: the API answers 503 until a model is uploaded."""
+    with running_local_site(tmp_path) as urls:
+        yield urls

@@ -56,13 +56,16 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright, target: Any) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; run `make setup` (it installs Debian's chromium)")
-    rules = getattr(target, "host_resolver_rules", None)
-    args = CHROMIUM_ARGS + ([f"--host-resolver-rules={rules}"] if rules else [])
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    launched = launch(playwright, getattr(target, "host_resolver_rules", None))
     yield launched
     launched.close()
+
+
+def launch(playwright: Playwright, host_resolver_rules: str | None = None) -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; run `make setup` (it installs Debian's chromium)")
+    args = CHROMIUM_ARGS + ([f"--host-resolver-rules={host_resolver_rules}"] if host_resolver_rules else [])
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=args)
 
 
 @pytest.fixture
@@ -271,3 +274,21 @@ def test_unreachable_api_is_explained(browser: Browser, target: Any) -> None:
     expect(page.locator("#predict")).to_be_hidden()
     screenshot(page, target, "unreachable")
     context.close()
+
+
+def test_missing_model_is_explained(playwright: Playwright, local_site_without_model: Any) -> None:
+    answer = requests.get(f"{local_site_without_model.api_url}/metadata", timeout=60)
+    assert answer.status_code == 503, answer.text
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(viewport=PHONE)
+        page.goto(local_site_without_model.website_url)
+        expect(page.locator("#api-status")).to_have_attribute("data-state", "error", timeout=TIMEOUT_MS)
+        expect(page.locator("#api-status")).to_contain_text("not loaded")
+        expect(page.locator("#alert")).to_have_text(answer.json()["error"]["message"])  # the API's own words
+        expect(page.locator("#retry")).to_be_visible()
+        expect(page.locator("#app")).to_be_hidden()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "local-model-missing-360px.png"), full_page=True)
+    finally:
+        browser.close()
