@@ -15,7 +15,6 @@ from logs import log
 from r_bridge import RModel
 from validation import RequestSchema
 
-CACHE_DIR = Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache")
 REQUIRED_FIELDS = ("name", "version", "task", "inputs", "output", "predict_args", "r_packages", "rds_sha256")
 
 
@@ -125,9 +124,10 @@ def sha256_of(path: Path) -> str:
 
 
 class ModelStore:
-    def __init__(self, uri: str | None, refresh_seconds: float) -> None:
+    def __init__(self, uri: str | None, refresh_seconds: float, cache_dir: Path) -> None:
         self.source: Source | None = source_for(uri) if uri else None
         self.refresh_seconds = refresh_seconds
+        self.cache_dir = cache_dir
         self.model: LoadedModel | None = None
         self.last_error: dict[str, Any] | None = None
         self._failed_tag: str | None = None
@@ -135,7 +135,11 @@ class ModelStore:
 
     @classmethod
     def from_env(cls) -> "ModelStore":
-        return cls(os.environ.get("MODEL_URI"), float(os.environ.get("MODEL_REFRESH_SECONDS") or 60))
+        return cls(
+            os.environ.get("MODEL_URI"),
+            float(os.environ.get("MODEL_REFRESH_SECONDS") or 60),
+            Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
+        )
 
     def current(self) -> LoadedModel:
         """The model to serve now, after a re-check if the interval has passed."""
@@ -191,12 +195,12 @@ class ModelStore:
         return LoadedModel(meta=meta, r_model=r_model, schema=schema, tag=tag, loaded_at=time.time())
 
     def _cached_rds(self, expected_sha256: str) -> Path:
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        target = CACHE_DIR / f"{expected_sha256}.rds"
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        target = self.cache_dir / f"{expected_sha256}.rds"
         if target.is_file():
             return target  # named by its verified hash: the bytes are right
         assert self.source is not None
-        partial = CACHE_DIR / f"{expected_sha256}.part"
+        partial = self.cache_dir / f"{expected_sha256}.part"
         self.source.fetch_rds(partial)
         actual = sha256_of(partial)
         if actual != expected_sha256:

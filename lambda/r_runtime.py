@@ -84,6 +84,7 @@ def start() -> RRuntime:
     os.environ["RPY2_CFFI_MODE"] = "ABI"
     os.environ["LC_COLLATE"] = "C"
     os.environ["TMPDIR"] = "/tmp"
+    default_packages = os.environ.get("R_DEFAULT_PACKAGES")
     os.environ["R_DEFAULT_PACKAGES"] = "NULL"
     if bundled:
         _preload_bundled_libraries(bundled)
@@ -97,6 +98,11 @@ def start() -> RRuntime:
     import rpy2.rinterface as ri
 
     ri.initr_simple()
+    # R has read it; child processes (an Rscript) must get their usual default packages.
+    if default_packages is None:
+        del os.environ["R_DEFAULT_PACKAGES"]
+    else:
+        os.environ["R_DEFAULT_PACKAGES"] = default_packages
     ri.baseenv["eval"](ri.parse(_SYS_WHICH_IN_R))
     _started = RRuntime(r_home=r_home, bundled=bundled is not None)
     return _started
