@@ -425,7 +425,11 @@ def memory_cgroup(name: str, memory_mb: int) -> str | None:
     limit = str(memory_mb * 1024 * 1024)
     candidates = (
         ("/sys/fs/cgroup", "memory.max", {"memory.swap.max": "0"}),
-        ("/sys/fs/cgroup/memory", "memory.limit_in_bytes", {"memory.memsw.limit_in_bytes": limit}),
+        (
+            "/sys/fs/cgroup/memory",
+            "memory.limit_in_bytes",
+            {"memory.memsw.limit_in_bytes": limit, "memory.move_charge_at_immigrate": "3"},
+        ),
     )
     for root, limit_file, extra in candidates:
         if not os.path.exists(os.path.join(root, limit_file if root.endswith("memory") else "cgroup.procs")):
@@ -468,6 +472,18 @@ def cgroup_hit_limit(path: str) -> bool:
             return int(f.read().strip() or 0) > 0
     except OSError:
         return False
+
+
+def peak_memory_mb(supervisor_pid: int) -> int | None:
+    """Peak memory of the function run by the sandbox whose supervisor has this PID (None: no cgroup)."""
+    name = f"lambda-sandbox-{supervisor_pid}"
+    for path in (f"/sys/fs/cgroup/{name}/memory.peak", f"/sys/fs/cgroup/memory/{name}/memory.max_usage_in_bytes"):
+        try:
+            with open(path) as f:
+                return int(f.read().strip()) // (1024 * 1024)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def remove_cgroup(path: str) -> None:

@@ -1,0 +1,1 @@
+"""A LocalStack Lambda executor that runs zip functions as sandboxed local processes."""

@@ -1,0 +1,344 @@
+"""LocalStack RuntimeExecutor: one sandboxed `python -m awslambdaric` process per execution environment.
+
+LocalStack creates one executor per execution environment (so one per concurrent invocation), calls
+`start` (cold start: the init phase), `invoke` per request, and `stop` when the environment is idle
+for LAMBDA_KEEPALIVE_MS, when the code changes, or when the function is deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from localstack.aws.api.lambda_ import Architecture, PackageType
+from localstack.services.lambda_.invocation.executor_endpoint import StatusErrorException
+from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
+from localstack.services.lambda_.invocation.runtime_executor import LambdaRuntimeException, RuntimeExecutor
+
+from lambda_local_executor import sandbox
+from lambda_local_executor.runtime_api import Event, RuntimeApi
+
+LOG = logging.getLogger(__name__)
+
+SUPPORTED_RUNTIME = "python3.12"
+# Lambda gives the init phase (imports, module-level code) at most 10 seconds.
+INIT_TIMEOUT_S = 10.0
+# LocalStack's internal variables that a function on AWS would not see.
+INTERNAL_VARIABLES = (
+    "LOCALSTACK_RUNTIME_ENDPOINT",
+    "LOCALSTACK_RUNTIME_ID",
+    "LOCALSTACK_FUNCTION_ACCOUNT_ID",
+    "LOCALSTACK_USER",
+    "LOCALSTACK_INIT_LOG_LEVEL",
+    "LOCALSTACK_POST_INVOKE_WAIT_MS",
+    "LOCALSTACK_MAX_PAYLOAD_SIZE",
+)
+
+# How Lambda words a runtime's death by signal.
+SIGNAL_WORDS = {9: "killed", 6: "aborted", 11: "segmentation fault", 15: "terminated", 7: "bus error"}
+
+# Every sandbox holds the read end; LocalStack holds the only write end. When LocalStack dies, even
+# by SIGKILL, the pipe closes and each sandbox kills its function (PR_SET_PDEATHSIG would follow the
+# short-lived LocalStack thread that started the process, not LocalStack itself).
+_LIFELINE_READ, _LIFELINE_WRITE = os.pipe()
+
+
+def _error(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+class RuntimeProcess:
+    """A running sandbox and its output, collected by a reader thread."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(_LIFELINE_READ,),
+            start_new_session=True,
+        )
+        self.output = bytearray()
+        self.output_lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, name=f"lambda-output-{self.proc.pid}", daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return  # closed by kill()
+            if not chunk:
+                return
+            with self.output_lock:
+                self.output += chunk
+
+    def text_since(self, offset: int) -> tuple[str, int]:
+        # Output written before the runtime posted its result may still sit in the pipe for a moment.
+        deadline = time.monotonic() + 0.05
+        while self.alive() and time.monotonic() < deadline and self._unread():
+            time.sleep(0.002)
+        with self.output_lock:
+            return self.output[offset:].decode(errors="replace"), len(self.output)
+
+    def _unread(self) -> bool:
+        import fcntl
+        import termios
+
+        assert self.proc.stdout is not None
+        buf = bytearray(4)
+        try:
+            fcntl.ioctl(self.proc.stdout.fileno(), termios.FIONREAD, buf)
+        except (OSError, ValueError):
+            return False
+        return int.from_bytes(buf, sys.byteorder) > 0
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def peak_memory_mb(self) -> int | None:
+        peak: int | None = sandbox.peak_memory_mb(self.proc.pid)
+        return peak
+
+    def kill(self) -> None:
+        """Kill the sandbox's process group; the function dies with its supervisor (PID namespace)."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.reader.join(timeout=1)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+    def exit_error(self, request_id: str) -> bytes:
+        """The error Lambda reports when the runtime process dies during a request."""
+        code = self.proc.wait()
+        with self.output_lock:
+            out_of_memory = b"Runtime.OutOfMemory" in self.output
+        # The sandbox exits with 128+N when the function died of signal N (-N: the sandbox itself did).
+        signum = -code if code < 0 else code - 128 if code > 128 else None
+        detail = f"signal: {SIGNAL_WORDS.get(signum, str(signum))}" if signum else f"exit status {code}"
+        kind = "Runtime.OutOfMemory" if out_of_memory else "Runtime.ExitError"
+        return _error(kind, f"RequestId: {request_id} Error: Runtime exited with error: {detail}")
+
+
+class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
+    """Runs a python3.12 zip function in the Lambda-like sandbox with the Runtime API on loopback."""
+
+    def __init__(self, id: str, function_version: FunctionVersion) -> None:
+        super().__init__(id=id, function_version=function_version)
+        self.api = RuntimeApi()
+        self.port = 0
+        self.env_vars: dict[str, str] = {}
+        self.process: RuntimeProcess | None = None
+        self.logs_offset = 0
+        self.init_duration_ms: float | None = None
+        self.lock = threading.Lock()
+        self.stopped = False
+
+    # Lifecycle
+    def start(self, env_vars: dict[str, str]) -> None:
+        self.port = self.api.start()
+        self.env_vars = {k: str(v) for k, v in env_vars.items() if k not in INTERNAL_VARIABLES}
+        self.env_vars["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{self.port}"
+        with self.lock:
+            error = self._init()
+        if error is not None:
+            raise StatusErrorException("Environment startup failed", payload=error)
+
+    def stop(self) -> None:
+        self.stopped = True
+        with self.api.changed:
+            self.api.changed.notify_all()
+        if self.process is not None:
+            self.process.kill()
+        self.api.close()
+
+    def _init(self) -> bytes | None:
+        """Start the runtime process and wait for its first poll; returns the init error, if any."""
+        if self.process is not None:
+            self.process.kill()
+        self.api.reset()
+        self.logs_offset = 0
+        config = self.function_version.config
+        argv = [
+            sys.executable,
+            sandbox.__file__,
+            "--task-root",
+            str(config.code.get_unzipped_code_location()),
+            "--handler",
+            config.handler,
+            "--function-name",
+            self.function_version.id.function_name,
+            "--memory-mb",
+            str(config.memory_size),
+            "--timeout-s",
+            "0",
+            "--tmp-mb",
+            str(getattr(config.ephemeral_storage, "size", None) or sandbox.TMP_MB),
+            "--lifeline-fd",
+            str(_LIFELINE_READ),
+        ]
+        for key, value in self.env_vars.items():
+            argv += ["--env", f"{key}={value}"]
+        argv += ["--", "python", "-m", "awslambdaric", config.handler]
+        process = self.process = RuntimeProcess(argv)
+        deadline = time.monotonic() + INIT_TIMEOUT_S
+        with self.api.changed:
+            # Woken by the Runtime API; the process state is polled in short steps.
+            while not (
+                self.api.ready.is_set()
+                or self.api.init_error is not None
+                or self.stopped
+                or not process.alive()
+                or time.monotonic() >= deadline
+            ):
+                self.api.changed.wait(timeout=0.01)
+        self.init_duration_ms = (time.monotonic() - process.started) * 1000
+        if self.api.ready.is_set():
+            return None
+        error: bytes
+        if self.api.init_error is not None:
+            error = self.api.init_error
+        elif self.stopped:
+            error = _error("Runtime.Stopped", "the execution environment was stopped during init")
+        elif not process.alive():
+            error = process.exit_error("")
+        else:
+            error = _error("Sandbox.Timedout", f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds")
+        LOG.info("Init of %s failed: %s", self.function_version.qualified_arn, error.decode(errors="replace"))
+        process.kill()
+        self.process = None
+        return error
+
+    # Invocation
+    def invoke(self, payload: dict[str, str]) -> InvocationResult:
+        request_id = payload["invoke-id"]
+        with self.lock:
+            return self._invoke(request_id, payload)
+
+    def _invoke(self, request_id: str, payload: dict[str, str]) -> InvocationResult:
+        config = self.function_version.config
+        init_ms: float | None = None
+        if self.process is None or not self.process.alive():
+            # The previous request timed out or crashed the runtime: Lambda re-runs init first.
+            error = self._init()
+            if error is not None:
+                return InvocationResult(request_id, error, is_error=True, logs=self._logs(request_id, 0, None))
+            init_ms = self.init_duration_ms
+        elif self.logs_offset == 0:
+            init_ms = self.init_duration_ms
+        process = self.process
+        assert process is not None
+        started = time.monotonic()
+        timeout = float(config.timeout)
+        deadline_ms = int((time.time() + timeout) * 1000)
+        self.api.send(
+            Event(
+                request_id=request_id,
+                payload=payload["payload"].encode(),
+                deadline_ms=deadline_ms,
+                function_arn=payload["invoked-function-arn"],
+                trace_id=payload.get("trace-id", ""),
+            )
+        )
+        with self.api.changed:
+            while not (
+                request_id in self.api.outcomes
+                or self.stopped
+                or not process.alive()
+                or time.monotonic() - started >= timeout
+            ):
+                self.api.changed.wait(timeout=min(0.05, max(0.001, timeout - (time.monotonic() - started))))
+            outcome = self.api.outcomes.pop(request_id, None)
+        duration_ms = (time.monotonic() - started) * 1000
+        if outcome is not None:
+            result, is_error = outcome.payload, outcome.is_error
+        elif self.stopped:
+            result, is_error = _error("Runtime.Stopped", "the execution environment was stopped"), True
+        elif not process.alive():
+            result, is_error = process.exit_error(request_id), True
+        else:
+            # Lambda stops the runtime on a timeout; the next request starts a fresh one (init again).
+            result = _error(
+                "Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after {timeout:.2f} seconds"
+            )
+            is_error = True
+        logs = self._logs(request_id, duration_ms, init_ms)
+        if outcome is None and self.process is not None:
+            self.process.kill()
+            self.process = None
+        return InvocationResult(request_id, result, is_error=is_error, logs=logs)
+
+    def _logs(self, request_id: str, duration_ms: float, init_ms: float | None) -> str:
+        """This request's output framed like Lambda's CloudWatch stream (START, output, END, REPORT)."""
+        text = ""
+        if self.process is not None:
+            text, self.logs_offset = self.process.text_since(self.logs_offset)
+        memory = self.function_version.config.memory_size
+        peak = self.process.peak_memory_mb() if self.process else None
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {math.ceil(duration_ms)} ms\tMemory Size: {memory} MB\t"
+            f"Max Memory Used: {peak if peak is not None else '?'} MB"
+        )
+        if init_ms is not None:
+            report += f"\tInit Duration: {init_ms:.2f} ms"
+        version = self.function_version.id.qualifier
+        return f"START RequestId: {request_id} Version: {version}\n{text}END RequestId: {request_id}\n{report}\n"
+
+    # Addresses: everything is on loopback.
+    def get_address(self) -> str:
+        return "127.0.0.1"
+
+    def get_endpoint_from_executor(self) -> str:
+        return "127.0.0.1"
+
+    def get_runtime_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}/2018-06-01"
+
+    def get_logs(self) -> str:
+        if self.process is None:
+            return ""
+        with self.process.output_lock:
+            return self.process.output.decode(errors="replace")
+
+    # Versions
+    @classmethod
+    def prepare_version(cls, function_version: FunctionVersion) -> None:
+        config = function_version.config
+        if config.package_type != PackageType.Zip:
+            raise LambdaRuntimeException("the local executor runs zip functions only; package the function as a zip")
+        if config.runtime != SUPPORTED_RUNTIME:
+            raise LambdaRuntimeException(
+                f"runtime {config.runtime} is not supported by the local executor: use {SUPPORTED_RUNTIME}"
+            )
+        if config.architectures and config.architectures[0] != Architecture.x86_64:
+            raise LambdaRuntimeException("the local executor runs x86_64 functions only; set Architectures=[x86_64]")
+        if config.layers:
+            raise LambdaRuntimeException("the local executor does not support layers; bundle them into the zip")
+        config.code.prepare_for_execution()
+
+    @classmethod
+    def cleanup_version(cls, function_version: FunctionVersion) -> None:
+        pass  # LocalStack removes the unzipped code itself
+
+    @classmethod
+    def validate_environment(cls) -> bool:
+        if os.geteuid() != 0:
+            LOG.warning("The local Lambda executor needs root for its sandbox (a private mount namespace)")
+            return False
+        return True
