@@ -82,9 +82,15 @@ class S3Source:
         import boto3
         from botocore.config import Config
 
-        self._client = boto3.client(
-            "s3", config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30)
+        # An endpoint override (LocalStack, a VPC endpoint by IP) has no per-bucket DNS names: use path style.
+        custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        config = Config(
+            retries={"max_attempts": 2},
+            connect_timeout=5,
+            read_timeout=30,
+            s3={"addressing_style": "path" if custom_endpoint else "auto"},
         )
+        self._client = boto3.client("s3", config=config)
 
     def _missing(self, error: Exception) -> bool:
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
@@ -125,7 +131,8 @@ def sha256_of(path: Path) -> str:
 
 class ModelStore:
     def __init__(self, uri: str | None, refresh_seconds: float, cache_dir: Path) -> None:
-        self.source: Source | None = source_for(uri) if uri else None
+        self.uri = uri
+        self._source: Source | None = None
         self.refresh_seconds = refresh_seconds
         self.cache_dir = cache_dir
         self.model: LoadedModel | None = None
@@ -141,6 +148,14 @@ class ModelStore:
             Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
         )
 
+    @property
+    def source(self) -> Source:
+        """Made on first use, inside refresh's error handling (boto3 is imported only for s3:// URIs)."""
+        if self._source is None:
+            assert self.uri
+            self._source = source_for(self.uri)
+        return self._source
+
     def current(self) -> LoadedModel:
         """The model to serve now, after a re-check if the interval has passed."""
         if self.model is None or time.monotonic() - self._checked_at >= self.refresh_seconds:
@@ -152,7 +167,7 @@ class ModelStore:
     def refresh(self) -> None:
         """Load model.json's current object if it is new; never raises, records what went wrong."""
         self._checked_at = time.monotonic()
-        if self.source is None:
+        if not self.uri:
             self._record_error("MODEL_URI is not set")
             return
         tag = None
@@ -168,7 +183,7 @@ class ModelStore:
             self._failed_tag = None
             log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
         except ModelMissing:
-            self._record_error(f"no model.json at {self.source.uri}")
+            self._record_error(f"no model.json at {self.uri}")
         except Exception as error:  # a broken model or an unreachable store must not take the service down
             self._failed_tag = tag
             self._record_error(f"{type(error).__name__}: {error}")
@@ -177,10 +192,9 @@ class ModelStore:
         at = time.time()
         if self.last_error is None or self.last_error["message"] != message:
             log("error", "model not loaded", reason=message, serving=self.model.ref if self.model else None)
-        self.last_error = {"message": message, "at": round(at, 3), "uri": self.source.uri if self.source else None}
+        self.last_error = {"message": message, "at": round(at, 3), "uri": self.uri}
 
     def _load(self) -> LoadedModel:
-        assert self.source is not None
         raw, tag = self.source.read_json()
         meta = json.loads(raw)
         missing = [name for name in REQUIRED_FIELDS if name not in meta]
@@ -199,7 +213,6 @@ class ModelStore:
         target = self.cache_dir / f"{expected_sha256}.rds"
         if target.is_file():
             return target  # named by its verified hash: the bytes are right
-        assert self.source is not None
         partial = self.cache_dir / f"{expected_sha256}.part"
         self.source.fetch_rds(partial)
         actual = sha256_of(partial)
@@ -214,10 +227,10 @@ class ModelStore:
 
     def unavailable_message(self) -> str:
         reason = self.last_error["message"] if self.last_error else "no model loaded"
-        if self.source is None:
+        if not self.uri:
             where = "set MODEL_URI to s3://<bucket>/<prefix>/ or a local folder"
         else:
-            where = f"upload model.rds, then model.json, to {self.source.uri}"
+            where = f"upload model.rds, then model.json, to {self.uri}"
         return f"no model can be served ({reason}): {where} (make model builds them in build/models/<name>/)"
 
     def health(self) -> dict[str, Any]:
