@@ -29,6 +29,7 @@ class Options:
     out: Path
     manifest: Path
     work: Path
+    cache: Path
     force: bool = False
     run_smoke: bool = True
     zip_limit: int = archive.ZIP_LIMIT
@@ -44,6 +45,7 @@ class Options:
             "out": build / "lambda.zip",
             "manifest": build / "lambda.manifest.json",
             "work": build / "lambda-build",
+            "cache": build / "cache",
         }
         defaults.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**defaults)  # type: ignore[arg-type]
@@ -162,10 +164,13 @@ def build(opts: Options) -> Result:
             else:
                 shutil.copyfile(source, lib / name)
         order = closure.load_order()
+        lib_sources = sorted(str(p) for n, p in closure.bundle.items() if not icu_stub.is_icu_data(n))
+        # The key the next build compares with must cover the libraries this build actually copied.
+        key = _inputs_hash(opts, install, {"lib_sources": lib_sources})
         (lib / "preload.txt").write_text("".join(f"{n}\n" for n in order))
 
     with progress.step("installing rpy2, cffi and the handler for python3.12 manylinux x86_64"):
-        pins = python_deps.install(stage, opts.work.parent / "cache", saved)
+        pins = python_deps.install(stage, opts.cache, saved)
         for path in cache.source_files(opts.lambda_dir):
             target = stage / path.relative_to(opts.lambda_dir)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -228,10 +233,11 @@ def build(opts: Options) -> Result:
         record = {
             "input_hash": key,
             "base64sha256": manifest["base64sha256"],
-            "lib_sources": sorted(str(p) for n, p in closure.bundle.items() if not icu_stub.is_icu_data(n)),
+            "lib_sources": lib_sources,
         }
         cache_record.write_text(json.dumps(record, indent=2) + "\n")
         shutil.rmtree(opts.work / "stage")
+        opts.out.with_suffix(".failed.zip").unlink(missing_ok=True)
     progress.say(
         f"built {opts.out}: {archive.mb(stats.zip_bytes)} zipped, {archive.mb(stats.unzipped_bytes)} unzipped, "
         f"{stats.files} files, GLIBC {manifest['glibc_max']}, GLIBCXX {manifest['glibcxx_max']} "

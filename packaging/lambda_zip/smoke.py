@@ -12,6 +12,7 @@ from pathlib import Path
 from lambda_zip import BuildError
 
 SANDBOX = Path("localstack/executor/lambda_local_executor/sandbox.py")
+SANDBOX_TASK_ROOT = "/var/task"
 
 # Runs inside the sandbox with the sandbox's python3.12: one prediction through the handler, then proof that
 # R and every bundled library came from the task root and that R sorts in the C locale (no ICU data needed).
@@ -62,8 +63,8 @@ def run(zip_path: Path, models: dict[str, Path], work: Path, repo: Path) -> list
         zf.extractall(task_root)
     results: list[dict[str, object]] = []
     for name, model_dir in sorted(models.items()):
-        # The sandbox hides the host's /tmp, so the model goes next to the task root.
-        local = work / "models" / name
+        # The sandbox shows the host's files only through the task root (mounted at /var/task).
+        local = task_root / "smoke-models" / name
         local.mkdir(parents=True)
         for file in ("model.json", "model.rds"):
             shutil.copyfile(model_dir / file, local / file)
@@ -75,7 +76,7 @@ def run(zip_path: Path, models: dict[str, Path], work: Path, repo: Path) -> list
             "--handler",
             "handler.lambda_handler",
             "--env",
-            f"MODEL_URI={local}",
+            f"MODEL_URI={SANDBOX_TASK_ROOT}/smoke-models/{name}",
             "--",
             "python3",
             "-c",

@@ -1,0 +1,117 @@
+"""The whole build on the host's R: reproducible, cached on unchanged inputs, proven (or refused) by the smoke test."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lambda_zip import BuildError, smoke
+from lambda_zip.build import Options, build
+
+REPO = Path(__file__).resolve().parents[2]
+BUILT_MODELS = REPO / "build" / "models"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("R") is None, reason="needs the host R"),
+]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A placeholder model and a copy of lambda/ that the tests may change."""
+    root = tmp_path_factory.mktemp("build")
+    model = root / "models" / "placeholder"
+    model.mkdir(parents=True)
+    r_packages = {"stats": "4.2.2", "randomForest": "4.7-1.1"}
+    (model / "model.json").write_text(json.dumps({"name": "placeholder", "r_packages": r_packages}))
+    shutil.copytree(REPO / "lambda", root / "lambda", ignore=shutil.ignore_patterns("__pycache__", "tests"))
+    return root
+
+
+def options(workspace: Path, out: str, **kw: object) -> Options:
+    return Options.for_repo(
+        REPO,
+        models=workspace / "models",
+        lambda_dir=workspace / "lambda",
+        out=workspace / out / "lambda.zip",
+        manifest=workspace / out / "lambda.manifest.json",
+        work=workspace / out / "work",
+        run_smoke=False,
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def first(workspace: Path) -> Path:
+    result = build(options(workspace, "one"))
+    assert not result.cached
+    return workspace / "one" / "lambda.zip"
+
+
+def test_the_zip_holds_r_the_models_packages_and_the_handler(first: Path) -> None:
+    manifest = json.loads(first.with_name("lambda.manifest.json").read_text())
+    assert {"base", "stats", "randomForest", "methods", "compiler"} <= set(manifest["r_packages"])
+    assert "MASS" not in manifest["r_packages"]
+    assert manifest["glibc_max"] == "2.34"
+    assert tuple(map(int, manifest["glibcxx_max"].split("."))) <= (3, 4, 29)
+    assert manifest["zip_bytes"] == first.stat().st_size <= manifest["limits"]["zip_bytes"]
+    with zipfile.ZipFile(first) as zf:
+        names = set(zf.namelist())
+        preload = zf.read("lib/preload.txt").decode().split()
+    assert {"handler.py", "R/lib/libR.so", "R/etc/Renviron", "R/modules/lapack.so"} <= names
+    assert "R/library/randomForest/libs/randomForest.so" in names
+    assert not any(n.startswith(("R/bin/", "R/library/stats/help/", "R/library/translations/")) for n in names)
+    assert not any("/tests/" in n for n in names)
+    assert "rpy2/__pycache__/__init__.cpython-312.pyc" in names
+    assert sorted(preload) == sorted(manifest["bundled_libs"])
+    assert f"lib/{preload[0]}" in names
+
+
+def test_an_unchanged_rebuild_is_cached_and_a_handler_change_rebuilds(workspace: Path, first: Path) -> None:
+    sha = json.loads(first.with_name("lambda.manifest.json").read_text())["sha256"]
+    again = build(options(workspace, "one"))
+    assert again.cached
+    assert again.manifest["sha256"] == sha
+    handler = workspace / "lambda" / "handler.py"
+    handler.write_text(handler.read_text() + "\n# changed\n")
+    changed = build(options(workspace, "one"))
+    assert not changed.cached
+    assert changed.manifest["sha256"] != sha
+
+
+def test_two_fresh_builds_of_the_same_inputs_are_byte_identical(workspace: Path) -> None:
+    one = build(options(workspace, "a", force=True))
+    two = build(options(workspace, "b", force=True))
+    assert one.manifest["sha256"] == two.manifest["sha256"]
+    assert (workspace / "a" / "lambda.zip").read_bytes() == (workspace / "b" / "lambda.zip").read_bytes()
+
+
+def test_a_model_needing_an_uninstalled_r_package_fails_with_what_to_install(tmp_path: Path, workspace: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "model.json").write_text(json.dumps({"name": "m", "r_packages": {"notInstalledPkg": "1"}}))
+    opts = options(workspace, "missing")
+    opts.models = tmp_path
+    with pytest.raises(BuildError, match=r"notInstalledPkg .*not installed; install them"):
+        build(opts)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not (BUILT_MODELS / "admission" / "model.rds").exists(),
+    reason="the sandbox runs as root; needs `make model`",
+)
+def test_smoke_passes_the_zip_and_fails_a_zip_that_needs_the_host_r(first: Path, tmp_path: Path) -> None:
+    models = {"admission": BUILT_MODELS / "admission"}
+    [result] = smoke.run(first, models, tmp_path / "good", REPO)
+    assert result["model"] == "admission"
+    without_r = tmp_path / "no-r.zip"
+    with zipfile.ZipFile(first) as src, zipfile.ZipFile(without_r, "w") as dst:
+        for info in src.infolist():
+            if not info.filename.startswith(("R/", "lib/")):
+                dst.writestr(info, src.read(info))
+    with pytest.raises(BuildError, match="smoke test failed for model admission with host R hidden"):
+        smoke.run(without_r, models, tmp_path / "bad", REPO)
