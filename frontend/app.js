@@ -636,7 +636,8 @@
     const parts = [meta.task === 'classification' ? 'Classification' : meta.task === 'regression' ? 'Regression' : meta.task];
     if (meta.r_version) parts.push(`R ${meta.r_version}`);
     if (meta.trained_at) parts.push(`trained ${String(meta.trained_at).slice(0, 10)}`);
-    return parts.filter(Boolean).join(' · ');
+    // Each part stays on one line; the line breaks between parts.
+    return parts.filter(Boolean).flatMap((part, i) => [i ? ' · ' : '', el('span', { className: 'nowrap', text: part })]);
   }
 
   async function loadConfig() {
@@ -686,7 +687,7 @@
     state.meta = meta;
     document.title = `${meta.name} · R model prediction`;
     $('model-title').textContent = `Predict with ${meta.name}`;
-    $('model-summary').textContent = describeModel(meta);
+    $('model-summary').replaceChildren(...describeModel(meta));
     $('batch-columns').textContent = meta.inputs.map((input) => input.name).join(', ');
     renderFields(meta.inputs);
     $('app').hidden = false;
