@@ -21,7 +21,7 @@ import time
 from localstack.aws.api.lambda_ import Architecture, PackageType
 from localstack.services.lambda_.invocation.executor_endpoint import StatusErrorException
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
-from localstack.services.lambda_.invocation.runtime_executor import LambdaRuntimeException, RuntimeExecutor
+from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
 from lambda_local_executor import sandbox
 from lambda_local_executor.runtime_api import Event, RuntimeApi
@@ -151,6 +151,8 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
 
     # Lifecycle
     def start(self, env_vars: dict[str, str]) -> None:
+        if reason := self.unsupported():
+            raise StatusErrorException("Environment startup failed", payload=_error("Runtime.InvalidRuntime", reason))
         self.port = self.api.start()
         self.env_vars = {k: str(v) for k, v in env_vars.items() if k not in INTERNAL_VARIABLES}
         self.env_vars["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{self.port}"
@@ -319,18 +321,21 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
     # Versions
     @classmethod
     def prepare_version(cls, function_version: FunctionVersion) -> None:
-        config = function_version.config
+        if function_version.config.code:
+            function_version.config.code.prepare_for_execution()
+
+    def unsupported(self) -> str | None:
+        """Why this function cannot run here (checked at start: LocalStack cannot delete a Failed function)."""
+        config = self.function_version.config
         if config.package_type != PackageType.Zip:
-            raise LambdaRuntimeException("the local executor runs zip functions only; package the function as a zip")
+            return "the local executor runs zip functions only; package the function as a zip"
         if config.runtime != SUPPORTED_RUNTIME:
-            raise LambdaRuntimeException(
-                f"runtime {config.runtime} is not supported by the local executor: use {SUPPORTED_RUNTIME}"
-            )
+            return f"runtime {config.runtime} is not supported by the local executor: use {SUPPORTED_RUNTIME}"
         if config.architectures and config.architectures[0] != Architecture.x86_64:
-            raise LambdaRuntimeException("the local executor runs x86_64 functions only; set Architectures=[x86_64]")
+            return "the local executor runs x86_64 functions only; set Architectures=[x86_64]"
         if config.layers:
-            raise LambdaRuntimeException("the local executor does not support layers; bundle them into the zip")
-        config.code.prepare_for_execution()
+            return "the local executor does not support layers; bundle them into the zip"
+        return None
 
     @classmethod
     def cleanup_version(cls, function_version: FunctionVersion) -> None:
