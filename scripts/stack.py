@@ -70,7 +70,8 @@ class StackError(RuntimeError):
 
 
 def _terraform(spec: StackSpec) -> Terraform:
-    os.environ.setdefault("TF_CLI_CONFIG_FILE", str(BUILD / "terraformrc"))
+    # The project's CLI config (written by setup) carries the provider mirror; a user's may point nowhere.
+    os.environ["TF_CLI_CONFIG_FILE"] = str(BUILD / "terraformrc")
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     tf = Terraform(working_dir=str(spec.working_dir))
     if not (spec.working_dir / ".terraform").is_dir():
@@ -137,9 +138,8 @@ def destroy(spec: StackSpec) -> None:
     tf = _terraform(spec)
     started = time.monotonic()
     rc, out, err = tf.destroy(
-        capture_output=True, input=False, force=IsFlagged, auto_approve=IsFlagged,
-        var=spec.variables(), **_state_args(spec),
-    )  # fmt: skip
+        capture_output=True, input=False, auto_approve=IsFlagged, var=spec.variables(), **_state_args(spec)
+    )
     if rc != 0:
         raise StackError(f"terraform destroy failed:\n{err or out}")
     if spec.state is not None:
