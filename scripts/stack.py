@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from python_terraform import IsFlagged, Terraform
+from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -137,8 +137,14 @@ def destroy(spec: StackSpec) -> None:
             return
     tf = _terraform(spec)
     started = time.monotonic()
+    # python-terraform adds -force by default, which Terraform >= 0.15 rejects.
     rc, out, err = tf.destroy(
-        capture_output=True, input=False, auto_approve=IsFlagged, var=spec.variables(), **_state_args(spec)
+        capture_output=True,
+        input=False,
+        force=IsNotFlagged,
+        auto_approve=IsFlagged,
+        var=spec.variables(),
+        **_state_args(spec),
     )
     if rc != 0:
         raise StackError(f"terraform destroy failed:\n{err or out}")
