@@ -4,6 +4,7 @@ Imported before rpy2: rpy2 reads R_HOME and opens libR.so when it is imported.
 """
 
 import ctypes
+import locale
 import os
 import subprocess
 from dataclasses import dataclass
@@ -62,6 +63,25 @@ def _preload_bundled_libraries(r_home: Path) -> None:
     ctypes.CDLL(str(r_home / "lib" / "libR.so"), mode=ctypes.RTLD_GLOBAL)
 
 
+def _locale_exists(name: str) -> bool:
+    saved = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, name)
+        return True
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_CTYPE, saved)
+
+
+def _use_existing_locale() -> None:
+    """Lambda sets LANG=en_US.UTF-8, which its OS may lack: R would print a warning per category at start."""
+    for variable in ("LC_ALL", "LANG"):
+        name = os.environ.get(variable)
+        if name and not _locale_exists(name):
+            os.environ[variable] = "C.UTF-8" if _locale_exists("C.UTF-8") else "C"
+
+
 def _host_r_home() -> str:
     if os.environ.get("R_HOME"):
         return os.environ["R_HOME"]
@@ -82,6 +102,7 @@ def start() -> RRuntime:
     r_home = str(bundled) if bundled else _host_r_home()
     os.environ["R_HOME"] = r_home
     os.environ["RPY2_CFFI_MODE"] = "ABI"
+    _use_existing_locale()
     os.environ["LC_COLLATE"] = "C"
     os.environ["TMPDIR"] = "/tmp"
     default_packages = os.environ.get("R_DEFAULT_PACKAGES")
