@@ -9,7 +9,7 @@ mkdir -p build/venv
 APT_PACKAGES=(
   r-base-core r-cran-mass r-cran-randomforest r-cran-jsonlite  # R and the example models' packages
   chromium                                                    # the browser the page is tested in
-  patchelf zip unzip util-linux curl                          # ELF edits, zips, namespaces
+  patchelf zip unzip util-linux curl gcc libc6-dev            # ELF edits, the ICU data stub, zips, namespaces
 )
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
