@@ -8,6 +8,7 @@ import json
 import random
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -433,3 +434,16 @@ def test_model_needing_a_missing_r_package_is_refused(
     serve(folder)
     error = assert_error(call("GET", "/health"), 503, "model_unavailable")
     assert "noSuchPackage" in json.dumps(error)
+
+
+def test_cold_start_output_is_json_lines_even_with_a_missing_locale(built_models: Path) -> None:
+    """Lambda sets LANG=en_US.UTF-8, which its OS may lack; R must still start without plain-text warnings."""
+    program = (
+        "import sys; sys.path.insert(0, 'lambda'); import handler;"
+        " body = handler.lambda_handler({'gre': '800', 'gpa': '4', 'rank': '1'}, None);"
+        " print(body['model']['name'], file=sys.stderr)"
+    )
+    env = {"PATH": "/usr/bin:/bin", "LANG": "xx_XX.UTF-8", "MODEL_URI": str(built_models / "admission")}
+    result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.stderr.strip() == "admission"
+    assert all(json.loads(line)["message"] for line in result.stdout.splitlines())
