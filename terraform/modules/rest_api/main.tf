@@ -139,16 +139,20 @@ resource "aws_api_gateway_deployment" "this" {
   rest_api_id = aws_api_gateway_rest_api.this.id
 
   # Any change to the API's shape makes a new deployment; the stage then points at it.
+  # Hashes what the configuration says (and the ids, for replacements), not attributes the API computes.
   triggers = {
     redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.route,
-      aws_api_gateway_method.call,
-      aws_api_gateway_integration.call,
-      aws_api_gateway_method.preflight,
-      aws_api_gateway_integration.preflight,
-      aws_api_gateway_method_response.preflight,
-      aws_api_gateway_integration_response.preflight,
-      aws_api_gateway_gateway_response.cors,
+      local.calls,
+      local.preflight_headers,
+      local.gateway_responses,
+      local.cors_headers,
+      var.function_invoke_arn,
+      var.api_key_required,
+      [for r in aws_api_gateway_resource.route : r.id],
+      [for m in aws_api_gateway_method.call : m.id],
+      [for i in aws_api_gateway_integration.call : i.id],
+      [for m in aws_api_gateway_method.preflight : m.id],
+      [for i in aws_api_gateway_integration.preflight : i.id],
     ]))
   }
 
