@@ -447,3 +447,25 @@ def test_cold_start_output_is_json_lines_even_with_a_missing_locale(built_models
     result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.stderr.strip() == "admission"
     assert all(json.loads(line)["message"] for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("name", ["admission", "boston"])
+def test_openapi_schemas_describe_real_requests_and_answers(
+    serve: Callable[..., ModuleType], call: Call, built_models: Path, name: str
+) -> None:
+    from openapi_schema_validator import OAS30Validator
+
+    serve(built_models / name)
+    document = call("GET", "/openapi.json")[2]
+
+    def validator(schema_name: str) -> OAS30Validator:
+        return OAS30Validator({"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]})
+
+    record = example(built_models / name)
+    validator("Record").validate(record)
+    validator("Batch").validate({"instances": [record, record]})
+    assert not validator("Record").is_valid({**record, "unknown": 1})
+    status, _, answer = call("POST", "/predict", {"instances": [record, record]})
+    assert status == 200
+    validator("Predictions").validate(answer)
+    validator("Error").validate(call("POST", "/predict", {"instances": []})[2])
