@@ -2,7 +2,6 @@
 
 R starts and the model loads at import (the init phase), so the first request only predicts."""
 
-import os
 import time
 import traceback
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from logs import log, request_id
 from model_store import LoadedModel, ModelStore, ModelUnavailable
 from r_bridge import RError
 from responses import ApiError, error_response, finite, json_response
+from settings import env_number
 
 STORE = ModelStore.from_env()
 STORE.refresh()
@@ -28,7 +28,7 @@ def reset_model_store() -> ModelStore:
 
 
 def max_batch_rows() -> int:
-    return int(os.environ.get("MAX_BATCH_ROWS") or 1000)
+    return int(env_number("MAX_BATCH_ROWS", 1000, minimum=1))
 
 
 def _model() -> LoadedModel:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from logs import log
 from r_bridge import RModel
+from settings import env_number
 from validation import RequestSchema
 
 REQUIRED_FIELDS = ("name", "version", "task", "inputs", "output", "predict_args", "r_packages", "rds_sha256")
@@ -144,7 +145,7 @@ class ModelStore:
     def from_env(cls) -> "ModelStore":
         return cls(
             os.environ.get("MODEL_URI"),
-            float(os.environ.get("MODEL_REFRESH_SECONDS") or 60),
+            env_number("MODEL_REFRESH_SECONDS", 60, minimum=0),
             Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
         )
 

@@ -469,3 +469,11 @@ def test_openapi_schemas_describe_real_requests_and_answers(
     assert status == 200
     validator("Predictions").validate(answer)
     validator("Error").validate(call("POST", "/predict", {"instances": []})[2])
+
+
+def test_bad_settings_fall_back_to_defaults(serve: Callable[..., ModuleType], call: Call, built_models: Path) -> None:
+    handler = serve(built_models / "admission", max_batch_rows="many", model_refresh_seconds="-5")
+    assert handler.STORE.refresh_seconds == 60
+    record = example(built_models / "admission")
+    assert call("POST", "/predict", {"instances": [record] * 1000})[0] == 200
+    assert call("POST", "/predict", {"instances": [record] * 1001})[0] == 413
