@@ -87,7 +87,7 @@ class S3Source:
         custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         config = Config(
             retries={"max_attempts": 2},
-            connect_timeout=5,
+            connect_timeout=2,  # init has 10 s in all; an unreachable S3 must not use them up
             read_timeout=30,
             s3={"addressing_style": "path" if custom_endpoint else "auto"},
         )
