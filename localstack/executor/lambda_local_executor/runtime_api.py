@@ -52,7 +52,7 @@ class RuntimeApi:
         class Handler(_Handler):
             state = api
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, name="lambda-runtime-api", daemon=True).start()
         return int(self.server.server_address[1])
@@ -101,6 +101,15 @@ class RuntimeApi:
         with self.changed:
             self.init_error = payload
             self.changed.notify_all()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        # A runtime killed on timeout or stop drops its open connection: expected, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):

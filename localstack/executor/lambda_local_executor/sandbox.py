@@ -435,6 +435,7 @@ def memory_cgroup(name: str, memory_mb: int) -> str | None:
         if not os.path.exists(os.path.join(root, limit_file if root.endswith("memory") else "cgroup.procs")):
             continue
         path = os.path.join(root, name)
+        sweep_cgroups(root)
         try:
             os.makedirs(path, exist_ok=True)
             with open(os.path.join(path, limit_file), "w") as f:
@@ -487,15 +488,18 @@ def peak_memory_mb(supervisor_pid: int) -> int | None:
 
 
 def remove_cgroup(path: str) -> None:
-    # The kernel releases a cgroup a moment after its last process is reaped.
-    for _ in range(100):
-        try:
-            os.rmdir(path)
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.01)
+    """One try: the kernel frees a cgroup ~10 ms after its last process; later runs sweep what is left."""
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def sweep_cgroups(root: str) -> None:
+    """Remove the cgroups of earlier sandboxes whose supervisor is gone."""
+    with contextlib.suppress(OSError):
+        for name in os.listdir(root):
+            if name.startswith("lambda-sandbox-") and not os.path.exists(f"/proc/{name.rsplit('-', 1)[1]}"):
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(root, name))
 
 
 def setup_mounts(task_root: str, runtime_env: str, tmp_mb: int) -> None:
