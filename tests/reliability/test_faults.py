@@ -10,6 +10,7 @@ import hashlib
 import json
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import pytest
 from api_contract import Api, assert_answer, wait_for
 
 pytestmark = [pytest.mark.reliability, pytest.mark.stack, pytest.mark.localstack, pytest.mark.slow]
+
+TIMEOUT_S = 3
 
 
 @dataclass
@@ -200,12 +203,12 @@ def test_corrupted_model_keeps_the_previous_one_serving(
     model.upload(bad_rds, json.dumps({**metadata, "version": bad_version, "rds_sha256": bad_hash}).encode())
 
     def failure_reported() -> Any:
-        response = api.request("GET", "/health")
-        return bad_version in response.text and response
+        body = api.request("GET", "/health").json()
+        return body.get("load_error") and body
 
     health = wait_for("/health reports the failed load", failure_reported, timeout_s=30)
-    assert_answer(health)
-    assert health.json()["model"]["version"] == served, health.text
+    assert health["status"] == "degraded", health
+    assert health["model"]["version"] == served, health
     answer = assert_answer(api.request("POST", "/predict", json=example))
     assert answer["model"]["version"] == served, answer
 
@@ -263,10 +266,29 @@ def black_hole() -> Iterator[BlackHole]:
 def test_function_timeout_is_a_clean_5xx_and_the_next_request_is_fine(
     api: Api, example: dict[str, Any], function: Function, black_hole: BlackHole
 ) -> None:
-    function.configure(env={"AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{black_hole.port}"}, timeout_s=3)
+    function.configure(env={"AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{black_hole.port}"}, timeout_s=TIMEOUT_S)
+    started = time.monotonic()
     response = api.request("POST", "/predict", json=example)
-    assert 500 <= response.status_code < 600, f"{response.status_code} {response.text[:300]}"
-    assert_answer_5xx(response)
+    elapsed = time.monotonic() - started
     assert black_hole.held, "the function never reached the unanswering S3 endpoint"
+    assert 500 <= response.status_code < 600, f"{response.status_code} {response.text[:300]}"
+    assert elapsed < TIMEOUT_S + 15, f"the timeout did not end the request: {elapsed:.1f} s"
+    body = json.loads(response.text)
+    assert body.get("error", body).get("message"), body
+    assert "Traceback" not in response.text
+    cors = response.headers.get("Access-Control-Allow-Origin")
     function.restore()
     assert_answer(api.request("POST", "/predict", json=example))
+    if cors is None and gateway_responses_ignored(api):
+        pytest.xfail(
+            "LocalStack's API Gateway answers an integration failure with its built-in body and without the "
+            "DEFAULT_5XX gateway response's CORS headers (not implemented there); real API Gateway applies it"
+        )
+    assert cors, dict(response.headers)
+
+
+def gateway_responses_ignored(api: Api) -> bool:
+    """Whether this API Gateway ignores the stack's gateway responses: a gateway-made 4xx lacks their CORS header."""
+    response = api.request("GET", "/no-such-route/deeper")
+    made_by_gateway = "error" not in response.text
+    return made_by_gateway and response.headers.get("Access-Control-Allow-Origin") is None
