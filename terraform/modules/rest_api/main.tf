@@ -296,6 +296,8 @@ resource "aws_api_gateway_account" "this" {
   count = var.manage_account_logging_role ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.account_logging[0].arn
+  # The role goes away with the stack; the account must not keep pointing at it.
+  reset_on_delete = true
 
   depends_on = [aws_iam_role_policy_attachment.account_logging]
 }
