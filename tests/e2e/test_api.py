@@ -157,12 +157,24 @@ def test_out_of_range_value_is_served_with_a_warning(api: Call) -> None:
     assert "gre" in json.dumps(response.json().get("warnings", response.json()["predictions"][0]))
 
 
-def test_unknown_route_and_wrong_method_are_json_errors_with_cors(api: Call) -> None:
-    for method, path in [("GET", "/no-such-route"), ("GET", "/predict"), ("DELETE", "/health")]:
-        response = api(method, path)
-        assert 400 <= response.status_code < 500, (method, path, response.status_code)
-        assert_cors(response)
-        assert "error" in response.json() or "message" in response.json()
+UNROUTED = [("GET", "/no-such-route"), ("GET", "/predict"), ("DELETE", "/health")]
+
+
+@pytest.mark.parametrize(("method", "path"), UNROUTED)
+def test_unknown_route_and_wrong_method_are_json_4xx(api: Call, method: str, path: str) -> None:
+    response = api(method, path)
+    assert 400 <= response.status_code < 500
+    assert response.headers["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LocalStack answers unmatched routes itself, without the API's MISSING_AUTHENTICATION_TOKEN gateway "
+    "response (AWS applies it); the plan-level Terraform test checks that response carries CORS",
+)
+@pytest.mark.parametrize(("method", "path"), UNROUTED)
+def test_unknown_route_and_wrong_method_carry_cors(api: Call, method: str, path: str) -> None:
+    assert_cors(api(method, path))
 
 
 def test_2017_style_direct_invoke(stack: Any) -> None:
