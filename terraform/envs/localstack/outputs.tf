@@ -4,8 +4,8 @@ output "api_url" {
 }
 
 output "website_url" {
-  description = "The site through LocalStack's path-style S3 URL (its website host name does not resolve here)."
-  value       = "${var.localstack_endpoint}/${module.stack.site_bucket}/index.html"
+  description = "The site on LocalStack's S3 website endpoint; browsers and curl resolve *.localhost to this machine."
+  value       = "http://${module.stack.site_bucket}.s3-website.localhost:${local.endpoint_port}/"
 }
 
 output "website_host" {
