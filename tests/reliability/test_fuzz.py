@@ -58,6 +58,7 @@ def test_openapi_generated_cases(api: Api, mode: GenerationMode) -> None:
     assert_still_healthy(api)
 
 
+# Not multipart/form-data: LocalStack's HTTP layer parses it before API Gateway and answers a bare 400 on its own.
 CONTENT_TYPES = [
     "application/json",
     "application/json; charset=utf-8",
@@ -65,7 +66,7 @@ CONTENT_TYPES = [
     "text/plain",
     "application/xml",
     "application/x-www-form-urlencoded",
-    "multipart/form-data; boundary=x",
+    "application/octet-stream",
     "",
 ]
 
