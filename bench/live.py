@@ -28,10 +28,10 @@ def _healthy(api_url: str) -> bool:
 
 
 @contextmanager
-def live_stack(model_name: str) -> Iterator[dict[str, Any]]:
+def live_stack(model_name: str, stack_json: Path = stack_cli.STACK_JSON) -> Iterator[dict[str, Any]]:
     """Use the stack of `make up` when it is up and serves model_name; otherwise apply one and destroy it after."""
-    if stack_cli.STACK_JSON.exists():
-        outputs = json.loads(stack_cli.STACK_JSON.read_text())
+    if stack_json.exists():
+        outputs = json.loads(stack_json.read_text())
         if outputs.get("model_name") == model_name and _healthy(outputs["api_url"]):
             yield {**outputs, "applied_by_bench": False}
             return

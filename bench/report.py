@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 import traceback
@@ -61,6 +63,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--e2e", type=int, default=300, help="sequential POST /predict through API Gateway")
     parser.add_argument("--load", type=int, default=2000, help="requests of the 8-client closed loop")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--stack-json", type=Path, default=BUILD / "stack.json", help="outputs of a running stack to measure"
+    )
     parser.add_argument("--skip", action="append", default=[], help="skip a step (repeatable), e.g. --skip stack")
     return parser.parse_args(argv)
 
@@ -119,18 +124,23 @@ def main(argv: list[str] | None = None) -> int:
         report["rscript_command"] = result["command"]
 
     def measure_in_process() -> None:
-        handler = inprocess.import_handler(f"{model_dir}/")
-        inprocess.handler_load(handler, record, total=50)  # warm R and the model before timing
-        report["load_in_process"] = inprocess.handler_load(handler, record, total=args.load).as_dict()
+        # The handler logs a JSON line per request to stdout; the report is what this run prints.
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+            handler = inprocess.import_handler(f"{model_dir}/")
+            inprocess.handler_load(handler, record, total=50)  # warm R and the model before timing
+            report["load_in_process"] = inprocess.handler_load(handler, record, total=args.load).as_dict()
 
     def measure_stack() -> None:
-        with live.live_stack(args.model) as outputs:
+        with live.live_stack(args.model, args.stack_json) as outputs:
             report["stack"] = {k: outputs.get(k) for k in ("api_url", "function_name", "applied_by_bench")}
             report["function_memory_mb"] = live.function_memory_mb(outputs)
             live.gateway_load(outputs["api_url"], record, clients=1, total=20)  # warm the environment
             sequential = live.gateway_load(outputs["api_url"], record, clients=1, total=args.e2e)
             report["e2e_predict_ms"] = sequential.as_dict()["latency_ms"]
             report["e2e_sequential"] = sequential.as_dict()
+            # Concurrency starts more execution environments; let their cold starts happen before timing.
+            warmup = live.gateway_load(outputs["api_url"], record, clients=args.clients, total=4 * args.clients)
+            report["load_gateway_warmup"] = warmup.as_dict()
             report["load_gateway"] = live.gateway_load(
                 outputs["api_url"], record, clients=args.clients, total=args.load
             ).as_dict()
