@@ -220,6 +220,7 @@ def closed_port() -> int:
     return port
 
 
+@pytest.mark.usefixtures("nothing_lost")
 def test_s3_unreachable_at_cold_start_gives_503_not_a_crash(
     api: Api, example: dict[str, Any], function: Function, stack: Any
 ) -> None:
@@ -263,6 +264,7 @@ def black_hole() -> Iterator[BlackHole]:
     hole.close()
 
 
+@pytest.mark.usefixtures("nothing_lost")
 def test_function_timeout_is_a_clean_5xx_and_the_next_request_is_fine(
     api: Api, example: dict[str, Any], function: Function, black_hole: BlackHole
 ) -> None:

@@ -17,7 +17,7 @@ from schemathesis import GenerationMode
 
 pytestmark = [pytest.mark.reliability, pytest.mark.stack, pytest.mark.localstack, pytest.mark.slow]
 
-# >= 2,000 requests in all: OpenAPI-driven cases plus hostile bodies.
+# >= 2,000 requests in all (each run must reach 95% of its cases): OpenAPI-driven cases plus hostile bodies.
 OPENAPI_CASES = {GenerationMode.POSITIVE: 500, GenerationMode.NEGATIVE: 700}
 HOSTILE_CASES = 900
 EXTREME_CASES = 12
@@ -53,7 +53,7 @@ def test_openapi_generated_cases(api: Api, mode: GenerationMode) -> None:
             assert response.status_code == 200, f"valid by /openapi.json but refused: {case.body!r} -> {response.text}"
 
     run()
-    assert len(sent) >= OPENAPI_CASES[mode] * 0.9, f"only {len(sent)} cases ran"
+    assert len(sent) >= OPENAPI_CASES[mode] * 0.95, f"only {len(sent)} cases ran"
     assert {label for _, label in sent} >= {"POST /predict"}
     assert_still_healthy(api)
 
@@ -145,7 +145,7 @@ def test_hostile_bodies(api: Api, example: dict[str, Any]) -> None:
         sent.append(response.status_code)
 
     run()
-    assert len(sent) >= HOSTILE_CASES * 0.9, f"only {len(sent)} cases ran"
+    assert len(sent) >= HOSTILE_CASES * 0.95, f"only {len(sent)} cases ran"
     assert_still_healthy(api)
 
 
