@@ -1,8 +1,3 @@
-output "api_url" {
-  description = "Base URL of the API stage on LocalStack (path form)."
-  value       = module.stack.api_url
-}
-
 output "website_url" {
   description = "The site on LocalStack's S3 website endpoint; browsers and curl resolve *.localhost to this machine."
   value       = "http://${module.stack.site_bucket}.s3-website.localhost:${local.endpoint_port}/"
@@ -11,55 +6,4 @@ output "website_url" {
 output "website_host" {
   description = "Host header of LocalStack's S3 website endpoint (send it to localstack_endpoint to get index/404 handling)."
   value       = "${module.stack.site_bucket}.s3-website.localhost.localstack.cloud:${local.endpoint_port}"
-}
-
-output "function_name" {
-  description = "Name of the prediction function."
-  value       = module.stack.function_name
-}
-
-output "model_bucket" {
-  description = "Bucket of the models."
-  value       = module.stack.model_bucket
-}
-
-output "artifact_bucket" {
-  description = "Bucket of the deployment zips."
-  value       = module.stack.artifact_bucket
-}
-
-output "site_bucket" {
-  description = "Bucket of the static site."
-  value       = module.stack.site_bucket
-}
-
-output "model_uri" {
-  description = "MODEL_URI of the function."
-  value       = module.stack.model_uri
-}
-
-output "api_id" {
-  description = "REST API id."
-  value       = module.stack.api_id
-}
-
-output "stage_name" {
-  description = "API stage name."
-  value       = module.stack.stage_name
-}
-
-output "region" {
-  description = "Region of the stack."
-  value       = module.stack.region
-}
-
-output "api_key" {
-  description = "API key value, or null when api_key_required is false."
-  value       = module.stack.api_key
-  sensitive   = true
-}
-
-output "alarm_names" {
-  description = "CloudWatch alarm names, by kind."
-  value       = module.stack.alarm_names
 }
