@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from validation import INTEGER_PATTERN, NUMBER_PATTERN, R_INT_MAX
+from validation import FLOAT_MAX, INTEGER_PATTERN, NUMBER_MAX_LENGTH, NUMBER_PATTERN, R_INT_MAX
 
 _OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
     "probability": {
@@ -22,13 +22,13 @@ def _input_schema(spec: dict[str, Any]) -> dict[str, Any]:
     elif kind == "logical":
         schema = {"type": "boolean"}
     else:
-        number: dict[str, Any] = (
-            {"type": "number"}
-            if kind == "numeric"
-            else {"type": "integer", "minimum": -R_INT_MAX, "maximum": R_INT_MAX}
-        )
-        pattern = NUMBER_PATTERN if kind == "numeric" else INTEGER_PATTERN
-        schema = {"oneOf": [number, {"type": "string", "pattern": pattern}]}
+        if kind == "numeric":
+            number: dict[str, Any] = {"type": "number", "minimum": -FLOAT_MAX, "maximum": FLOAT_MAX}
+            text: dict[str, Any] = {"type": "string", "pattern": NUMBER_PATTERN, "maxLength": NUMBER_MAX_LENGTH}
+        else:
+            number = {"type": "integer", "minimum": -R_INT_MAX, "maximum": R_INT_MAX}
+            text = {"type": "string", "pattern": INTEGER_PATTERN}
+        schema = {"oneOf": [number, text]}
     description = f"{kind}"
     if "min" in spec and "max" in spec:
         description += (

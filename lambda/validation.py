@@ -8,8 +8,13 @@ from typing import Any
 from responses import ApiError
 
 # Numbers may arrive as strings (the 2017 client sent {"gre": "800"}); only plain decimal notation counts.
-NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
-INTEGER_PATTERN = r"^\s*[-+]?\d+\s*$"
+# The exponent and length bounds keep every string the OpenAPI document allows a finite double.
+NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,2})?\s*$"
+NUMBER_MAX_LENGTH = 40
+# Nine digits always fit R's 32-bit integers.
+INTEGER_PATTERN = r"^\s*[-+]?\d{1,9}\s*$"
+# The largest finite double: JSON numbers beyond it are refused, and the document says so.
+FLOAT_MAX = 1.7976931348623157e308
 _NUMBER = re.compile(NUMBER_PATTERN)
 _INTEGER = re.compile(INTEGER_PATTERN)
 R_INT_MAX = 2**31 - 1  # R's NA_integer_ is -2^31
@@ -48,7 +53,7 @@ class Input:
 
     def parse(self, value: Any) -> float | int | bool:
         kind = type(value)
-        if self.type == "numeric" and (kind is float or kind is int) and math.isfinite(value):
+        if self.type == "numeric" and kind is float and math.isfinite(value):
             return float(value)  # the common case, checked first: a batch parses thousands of these
         if value is None:
             raise Invalid("null", f"{self.name} is null; send a {self.describe()}")
@@ -67,7 +72,7 @@ class Input:
     def _number(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise Invalid("type", f"{self.name} must be a number, got {value!r}")
-        if isinstance(value, str) and not _NUMBER.match(value):
+        if isinstance(value, str) and (len(value) > NUMBER_MAX_LENGTH or not _NUMBER.match(value)):
             raise Invalid("type", f"{self.name} must be a number, got the string {value!r}")
         try:
             number = float(value)

@@ -248,6 +248,9 @@ def test_malformed_bodies_get_400(admission: ModuleType, call: Call, raw: str, c
         pytest.param({"gpa": "four"}, "gpa", "type", id="word for a number"),
         pytest.param({"gpa": "NaN"}, "gpa", "type", id="NaN string"),
         pytest.param({"gpa": "1e999"}, "gpa", "type", id="infinite string"),
+        pytest.param({"gpa": ".1E400"}, "gpa", "type", id="three-digit exponent string"),
+        pytest.param({"gpa": "1" * 41}, "gpa", "type", id="over-long number string"),
+        pytest.param({"gpa": 10**400}, "gpa", "type", id="integer beyond a double"),
         pytest.param({"gpa": True}, "gpa", "type", id="boolean for a number"),
         pytest.param({"gpa": [4]}, "gpa", "type", id="array for a number"),
         pytest.param({"rank": "7"}, "rank", "unknown_level", id="unknown level"),
@@ -469,6 +472,18 @@ def test_openapi_schemas_describe_real_requests_and_answers(
     assert status == 200
     validator("Predictions").validate(answer)
     validator("Error").validate(call("POST", "/predict", {"instances": []})[2])
+
+
+@pytest.mark.parametrize("text", ["9" * 37 + "e99", "-.5e-99", " 42 "])
+def test_numeric_strings_the_document_allows_are_served(
+    admission: ModuleType, call: Call, built_models: Path, text: str
+) -> None:
+    from openapi_schema_validator import OAS30Validator
+
+    document = call("GET", "/openapi.json")[2]
+    record = {**example(built_models / "admission"), "gpa": text}
+    OAS30Validator({"$ref": "#/components/schemas/Record", "components": document["components"]}).validate(record)
+    assert call("POST", "/predict", record)[0] == 200
 
 
 def test_bad_settings_fall_back_to_defaults(serve: Callable[..., ModuleType], call: Call, built_models: Path) -> None:
