@@ -7,7 +7,7 @@ from typing import Any
 MB = 1024 * 1024
 
 
-def _get(report: dict[str, Any], dotted: str) -> Any:
+def lookup(report: dict[str, Any], dotted: str) -> Any:
     value: Any = report
     for key in dotted.split("."):
         if not isinstance(value, dict) or key not in value:
@@ -30,34 +30,35 @@ def _mb(value: Any) -> str:
 
 def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(measure, value, comparison) rows of the results table."""
-    blog_zip = _get(r, "blog_style.zip_bytes")
-    rscript = _get(r, "rscript_per_request_ms.p50")
+    blog_zip = lookup(r, "blog_style.zip_bytes")
+    rscript = lookup(r, "rscript_per_request_ms.p50")
     cost = r.get("cost_per_million_usd") or {}
     return [
         ("Zip size", _mb(r.get("zip_bytes")),
          f"2017 zip: {_mb(r.get('zip_2017_bytes'))}; blog-style untrimmed copy (built in this run): {_mb(blog_zip)}"),
         ("Unzipped size", _mb(r.get("unzipped_bytes")),
-         f"blog-style copy: {_mb(_get(r, 'blog_style.unzipped_bytes'))}; Lambda limit 250 MB"),
+         f"blog-style copy: {_mb(lookup(r, 'blog_style.unzipped_bytes'))}; Lambda limit 250 MB"),
         ("Cold start (process start to first prediction)",
-         f"median {_fmt(_get(r, 'cold_start_s.median'), ' s')}, p90 {_fmt(_get(r, 'cold_start_s.p90'), ' s')}",
-         f"{_fmt(_get(r, 'cold_start_s.n'))} runs in the Lambda-like sandbox, host R hidden"),
+         f"median {_fmt(lookup(r, 'cold_start_s.median'), ' s')}, p90 {_fmt(lookup(r, 'cold_start_s.p90'), ' s')}",
+         f"{_fmt(lookup(r, 'cold_start_s.n'))} runs in the Lambda-like sandbox, host R hidden"),
         ("Warm single-row prediction (handler)",
-         f"p50 {_fmt(_get(r, 'warm_single_ms.p50'), ' ms')}, p99 {_fmt(_get(r, 'warm_single_ms.p99'), ' ms')}",
+         f"p50 {_fmt(lookup(r, 'warm_single_ms.p50'), ' ms')}, p99 {_fmt(lookup(r, 'warm_single_ms.p99'), ' ms')}",
          f"one Rscript per request: p50 {_fmt(rscript, ' ms', 1)}"),
         ("Speed-up vs one Rscript per request", _fmt(r.get("speedup_vs_rscript_single"), "x", 0),
          "same model, same record, same machine"),
-        ("Warm 1,000-row batch (handler)", f"p50 {_fmt(_get(r, 'warm_batch1000_ms.p50'), ' ms')}",
+        ("Warm 1,000-row batch (handler)", f"p50 {_fmt(lookup(r, 'warm_batch1000_ms.p50'), ' ms')}",
          "one R call for the whole batch"),
         ("POST /predict through API Gateway (LocalStack)",
-         f"p50 {_fmt(_get(r, 'e2e_predict_ms.p50'), ' ms')}, p99 {_fmt(_get(r, 'e2e_predict_ms.p99'), ' ms')}",
-         f"sequential; {_fmt(_get(r, 'load_gateway.clients'))} clients: "
-         f"p50 {_fmt(_get(r, 'load_gateway.latency_ms.p50'), ' ms')}, "
-         f"{_fmt(_get(r, 'load_gateway.throughput_rps'), ' req/s', 0)}, {_fmt(_get(r, 'load_gateway.errors'))} errors"),
-        ("Package build", f"fresh {_fmt(_get(r, 'package_build_s.fresh'), ' s', 1)}, "
-         f"cached {_fmt(_get(r, 'package_build_s.cached'), ' s', 2)}", "python -m lambda_zip build"),
+         f"p50 {_fmt(lookup(r, 'e2e_predict_ms.p50'), ' ms')}, p99 {_fmt(lookup(r, 'e2e_predict_ms.p99'), ' ms')}",
+         f"sequential; {_fmt(lookup(r, 'load_gateway.clients'))} clients: "
+         f"p50 {_fmt(lookup(r, 'load_gateway.latency_ms.p50'), ' ms')}, "
+         f"{_fmt(lookup(r, 'load_gateway.throughput_rps'), ' req/s', 0)}, "
+         f"{_fmt(lookup(r, 'load_gateway.errors'))} errors"),
+        ("Package build", f"fresh {_fmt(lookup(r, 'package_build_s.fresh'), ' s', 1)}, "
+         f"cached {_fmt(lookup(r, 'package_build_s.cached'), ' s', 2)}", "python -m lambda_zip build"),
         ("Cost per million predictions", _fmt(cost.get("total"), " USD"),
          f"Lambda {cost.get('memory_mb', '?')} MB x {cost.get('billed_ms', '?')} ms billed + requests "
-         f"+ REST API; prices {_get(cost, 'prices.region')} as of {_get(cost, 'prices.as_of')}"),
+         f"+ REST API; prices {lookup(cost, 'prices.region')} as of {lookup(cost, 'prices.as_of')}"),
     ]  # fmt: skip
 
 
@@ -66,7 +67,7 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         "# Benchmark report",
         "",
-        f"Model `{_get(r, 'model.name')}` version `{_get(r, 'model.version')}`, measured {r.get('started_at')} "
+        f"Model `{lookup(r, 'model.name')}` version `{lookup(r, 'model.version')}`, measured {r.get('started_at')} "
         f"on {m.get('cpu_model')} ({m.get('cores')} cores, load {m.get('load_average')}, {m.get('memory_gb')} GB).",
         "",
         "## Results",
@@ -106,7 +107,7 @@ def render(r: dict[str, Any]) -> str:
         f"- Rscript per request: `{r.get('rscript_command', 'Rscript -e ...')}`, one process per request.",
         "- Through API Gateway: `requests` on loopback to the stack's REST API URL, keep-alive sessions.",
         "- Cost: billed duration = warm single-row p50 rounded up to 1 ms; free tier and data transfer excluded. "
-        f"Prices: {', '.join(_get(r, 'cost_per_million_usd.prices.sources') or [])}.",
+        f"Prices: {', '.join(lookup(r, 'cost_per_million_usd.prices.sources') or [])}.",
     ]
     if r.get("errors"):
         lines += ["", "## Not measured in this run", ""]

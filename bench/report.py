@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import buildtime, coldstart, cost, inprocess, live, machine, rscript, sizes
-from bench.markdown import render
+from bench.markdown import lookup, render
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
@@ -33,15 +33,6 @@ TARGETS = [
 
 def log(message: str) -> None:
     print(f"\033[1m[bench]\033[0m {message}", file=sys.stderr, flush=True)
-
-
-def lookup(report: dict[str, Any], dotted: str) -> Any:
-    value: Any = report
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
 
 
 def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
