@@ -51,7 +51,7 @@ test-integration: package localstack-up  ## Everything on LocalStack: executor, 
 	@$(PY) -m pytest -m localstack tests
 
 .PHONY: test
-test: package  ## Every test: unit, then integration on a LocalStack started and stopped for the run
+test: package lint  ## Lint, then every test: unit, Terraform, and integration on a LocalStack started and stopped for the run
 	@$(PY) localstack/ctl.py up
 	@status=0; $(PY) -m pytest tests || status=$$?; $(PY) localstack/ctl.py down; exit $$status
 
