@@ -183,7 +183,8 @@ def predict(api_url: str, record: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def up(spec: StackSpec) -> None:
+def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
+    """Apply when anything changed, record the outputs in stack_json, and show one live prediction."""
     if not (BUILD / "models" / spec.model_name / "model.json").exists():
         names = sorted(p.parent.name for p in (BUILD / "models").glob("*/model.json"))
         raise StackError(f"no model {spec.model_name!r} in build/models (have: {names}); run `make model`")
@@ -196,7 +197,7 @@ def up(spec: StackSpec) -> None:
     if spec.env == "localstack":
         values["endpoint"] = localstack_endpoint()
         values["state"] = spec.state
-    STACK_JSON.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+    stack_json.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
     wait_for_health(values["api_url"])
     record = example_record(spec.model_name)
     answer = predict(values["api_url"], record)
@@ -204,7 +205,8 @@ def up(spec: StackSpec) -> None:
     print(f"  API:      {values['api_url']}")
     print(f"  Request:  POST /predict {json.dumps(record)}")
     print(f"  Answer:   {json.dumps(answer)}")
-    print(f"\n  Stack outputs: {STACK_JSON.relative_to(ROOT)}   Tear down: make down\n")
+    print(f"\n  Stack outputs: {stack_json}   Tear down: make down\n")
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
