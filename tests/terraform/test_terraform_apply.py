@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import boto3
 import pytest
@@ -172,13 +173,14 @@ def check_api(outputs: dict[str, Any], echo: bool) -> None:
 
 
 def check_site(outputs: dict[str, Any]) -> None:
-    page = requests.get(outputs["website_url"], timeout=30)
-    assert page.status_code == 200
-    assert page.headers["Content-Type"].startswith("text/html")
-    config = requests.get(outputs["website_url"].rsplit("/", 1)[0] + "/config.json", timeout=30)
-    assert config.json() == {"api_url": outputs["api_url"]}
+    # website_url's *.localhost name resolves in browsers, not in Python: address LocalStack and name the host.
+    for name in (urlparse(outputs["website_url"]).netloc, outputs["website_host"]):
+        page = requests.get(f"{endpoint()}/", headers={"Host": name}, timeout=30)
+        assert page.status_code == 200, name
+        assert page.headers["Content-Type"].startswith("text/html")
     host = {"Host": outputs["website_host"]}
-    assert requests.get(f"{endpoint()}/", headers=host, timeout=30).status_code == 200
+    config = requests.get(f"{endpoint()}/config.json", headers=host, timeout=30)
+    assert config.json() == {"api_url": outputs["api_url"]}
     missing = requests.get(f"{endpoint()}/no-such-page", headers=host, timeout=30)
     assert missing.status_code == 404
     not_found_page = ROOT / "frontend" / "404.html"
