@@ -51,9 +51,11 @@ test-integration: package localstack-up  ## Everything on LocalStack: executor, 
 	@$(PY) -m pytest -m localstack tests
 
 .PHONY: test
-test: package lint  ## Lint, then every test: unit, Terraform, and integration on a LocalStack started and stopped for the run
-	@$(PY) localstack/ctl.py up
-	@status=0; $(PY) -m pytest tests || status=$$?; $(PY) localstack/ctl.py down; exit $$status
+test: package lint  ## Lint, then every test: unit, Terraform, browser and integration on LocalStack
+	@# A LocalStack that was already running (e.g. from `make up`) is left running afterwards.
+	@started=0; if ! $(PY) localstack/ctl.py status >/dev/null; then $(PY) localstack/ctl.py up || exit 1; started=1; fi; \
+	status=0; $(PY) -m pytest tests || status=$$?; \
+	if [ $$started = 1 ]; then $(PY) localstack/ctl.py down; fi; exit $$status
 
 .PHONY: lint
 lint: setup  ## ruff, mypy and terraform fmt
