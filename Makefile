@@ -37,6 +37,10 @@ localstack-down:  ## Stop LocalStack and every function process it started
 up: package localstack-up  ## Bring the whole stack up on LocalStack; print the site, the API and one prediction
 	@$(PY) scripts/stack.py up
 
+.PHONY: publish-model
+publish-model: model  ## Serve build/models/<MODEL> from the running stack: upload it, no apply, no redeploy
+	@$(PY) scripts/stack.py publish-model
+
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack
 	@if [ -x $(PY) ]; then $(PY) scripts/stack.py down; fi

@@ -183,6 +183,37 @@ def predict(api_url: str, record: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def publish_model(model_dir: Path, model_uri: str, s3: Any) -> None:
+    """Upload a built model to the serving prefix: model.rds first, then model.json (the function's commit point)."""
+    bucket, _, prefix = model_uri.removeprefix("s3://").partition("/")
+    for name in ("model.rds", "model.json"):
+        s3.upload_file(str(model_dir / name), bucket, f"{prefix.rstrip('/')}/{name}")
+
+
+def publish(model_name: str, stack_json: Path = STACK_JSON) -> None:
+    """`make publish-model`: serve another built model from the running stack, without apply."""
+    if not stack_json.exists():
+        raise StackError(f"no {stack_json.name}: bring the stack up first with `make up`")
+    values = json.loads(stack_json.read_text())
+    model_dir = BUILD / "models" / model_name
+    if not (model_dir / "model.json").exists():
+        raise StackError(f"no model {model_name!r} in build/models; run `make model`")
+    import boto3  # only this command talks to S3 directly
+
+    endpoint = values.get("endpoint")
+    # LocalStack takes any credentials; on AWS they come from the usual chain.
+    key = "test" if endpoint else None
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name=values["region"], aws_access_key_id=key, aws_secret_access_key=key
+    )
+    publish_model(model_dir, values["model_uri"], s3)
+    version = json.loads((model_dir / "model.json").read_text())["version"]
+    log(
+        f"uploaded {model_name} (version {version}) to {values['model_uri']}; the function serves it after its "
+        f"next model check (MODEL_REFRESH_SECONDS); see {values['api_url']}/metadata"
+    )
+
+
 def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
     """Apply when anything changed, record the outputs in stack_json, and show one live prediction."""
     if not (BUILD / "models" / spec.model_name / "model.json").exists():
@@ -211,7 +242,7 @@ def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["up", "down"])
+    parser.add_argument("command", choices=["up", "down", "publish-model"])
     parser.add_argument("--env", default="localstack", choices=["localstack", "aws"])
     parser.add_argument("--name", default=os.environ.get("STACK_NAME", "rmodel"))
     parser.add_argument("--model", default=os.environ.get("MODEL", "admission"))
@@ -220,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "up":
             up(spec)
+        elif args.command == "publish-model":
+            publish(args.model)
         else:
             destroy(spec)
             STACK_JSON.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+import stack as stack_cli  # scripts/, put on sys.path by tests/conftest.py
 
 pytestmark = [pytest.mark.localstack, pytest.mark.stack]
 
@@ -16,11 +17,7 @@ MODELS = Path(__file__).resolve().parents[2] / "build" / "models"
 
 
 def upload(stack: Any, model_dir: Path) -> None:
-    """The model's upload order: model.rds first, then model.json (the commit point)."""
-    bucket, prefix = stack.model_uri.removeprefix("s3://").split("/", 1)
-    s3 = stack.client("s3")
-    for name in ("model.rds", "model.json"):
-        s3.upload_file(str(model_dir / name), bucket, f"{prefix.rstrip('/')}/{name}")
+    stack_cli.publish_model(model_dir, stack.model_uri, stack.client("s3"))
 
 
 def wait_for_version(stack: Any, version: str, timeout_s: float = 30.0) -> dict[str, Any]:
