@@ -170,6 +170,14 @@ def test_handler_exception(deploy, invoke):
     assert any("raise ValueError" in line for line in result.payload["stackTrace"])
 
 
+def test_payload_over_six_mb_is_refused_before_the_function_runs(deploy, invoke):
+    name = deploy("def lambda_handler(event, context):\n    return len(event['x'])\n")
+    assert invoke(name, {"x": "a" * (6 * 1024 * 1024 - 100)}).payload == 6 * 1024 * 1024 - 100
+    result = invoke(name, {"x": "a" * (6 * 1024 * 1024)})
+    assert result.error is not None
+    assert result.payload["errorType"] == "RequestEntityTooLarge"
+
+
 def test_timeout_then_fresh_environment(deploy, invoke):
     name = deploy(
         TOKEN + "import time\ndef lambda_handler(event, context):\n    time.sleep(event['sleep'])\n    return TOKEN\n",

@@ -121,7 +121,8 @@ def hostile_request(draw: st.DrawFn, example: dict[str, Any]) -> tuple[str, byte
     if kind == "batch":
         size = draw(st.sampled_from([0, 1, 2, 999, 1_000, 1_001, 10_000]))
         rows = [draw(st.one_of(st.just(example), hostile_record(example), st.none())) for _ in range(min(size, 3))]
-        rows = [row if len(json.dumps(row)) < 1_000 else example for row in rows]  # big batches of small rows
+        # Big batches of small rows: 10,000 rows stay under Lambda's 6 MB payload limit (its own test below).
+        rows = [row if len(json.dumps(row)) < 300 else example for row in rows]
         batch = [rows[i % len(rows)] for i in range(size)] if rows else []
         return content_type, json.dumps({"instances": batch}).encode()
     if kind == "null":
@@ -139,6 +140,10 @@ def test_hostile_bodies(api: Api, example: dict[str, Any]) -> None:
     @given(request=hostile_request(example))
     def run(request: tuple[str, bytes]) -> None:
         content_type, body = request
+        if content_type == "application/x-www-form-urlencoded":
+            # LocalStack's HTTP layer parses form bodies and fails (500) past werkzeug's 500 kB form limit before
+            # API Gateway sees them; AWS passes them through, so keep form bodies under it.
+            body = body[:400_000]
         headers = {"Content-Type": content_type} if content_type else {}
         response = api.request("POST", "/predict", data=body, headers=headers)
         assert_answer(response, sent=f"{content_type}: {body[:300]!r}")
@@ -173,3 +178,17 @@ def test_extreme_bodies_get_the_right_status(
     response = api.request("POST", "/predict", data=text.encode(), headers={"Content-Type": "application/json"})
     assert_answer(response, sent=text[:200])
     assert response.status_code in statuses, f"{name}: {response.status_code} {response.text[:300]}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="a body over Lambda's 6 MB invocation payload limit is refused by the platform before the function runs: "
+    "API Gateway answers 5xx and no gateway setting turns that into a 4xx (the README states the limit)",
+)
+def test_body_over_the_lambda_payload_limit(api: Api, example: dict[str, Any]) -> None:
+    body = json.dumps({"instances": [{**example, "note": "x" * 700}] * 10_000})
+    if not 6 * 2**20 < len(body) < 10 * 2**20:  # between Lambda's limit and API Gateway's own 10 MB limit
+        raise ValueError(f"the body must be 6-10 MB, it is {len(body)} bytes")
+    response = api.request("POST", "/predict", data=body.encode(), headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, response.status_code

@@ -31,6 +31,8 @@ LOG = logging.getLogger(__name__)
 SUPPORTED_RUNTIME = "python3.12"
 # Lambda gives the init phase (imports, module-level code) at most 10 seconds.
 INIT_TIMEOUT_S = 10.0
+# A synchronous invocation's payload is at most 6 MB; Lambda refuses a larger one before the function runs.
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
 # LocalStack's internal variables that a function on AWS would not see.
 INTERNAL_VARIABLES = (
     "LOCALSTACK_RUNTIME_ENDPOINT",
@@ -233,6 +235,10 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
             return self._invoke(request_id, payload)
 
     def _invoke(self, request_id: str, payload: dict[str, str]) -> InvocationResult:
+        size = len(payload["payload"].encode())
+        if size > MAX_PAYLOAD_BYTES:
+            message = f"{size} byte payload is too large for the RequestResponse invocation type ({MAX_PAYLOAD_BYTES})"
+            return InvocationResult(request_id, _error("RequestEntityTooLarge", message), is_error=True, logs="")
         config = self.function_version.config
         init_ms: float | None = None
         if self.process is None or not self.process.alive():
