@@ -89,6 +89,9 @@ def environment(p: int) -> dict[str, str]:
             "API_ENDPOINT": CLOSED_ENDPOINT,
             "ANALYTICS_API": CLOSED_ENDPOINT,
             "LAMBDA_RUNTIME_EXECUTOR": "local",
+            # The executor applies Lambda's own 10 s init limit once an environment starts; environments queued
+            # for a free core (a burst on this small host) must not be timed out by LocalStack while they wait.
+            "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "600",
         }
     )
     for key in ("home", "tmp", "filesystem", "config"):

@@ -9,7 +9,8 @@ mkdir -p build/venv
 APT_PACKAGES=(
   r-base-core r-cran-mass r-cran-randomforest r-cran-jsonlite  # R and the example models' packages
   chromium                                                    # the browser the page is tested in
-  patchelf zip unzip util-linux curl gcc libc6-dev            # ELF edits, the ICU data stub, zips, namespaces
+  patchelf zip unzip util-linux curl gcc g++ libc6-dev        # ELF edits, the ICU data stub, ABI fixtures, zips
+  bubblewrap                                                  # the Lambda sandbox (user namespace, read-only view)
 )
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }

@@ -1,4 +1,8 @@
-"""The ABI gate: no bundled ELF file may need a glibc/libstdc++ symbol version newer than the Lambda OS has."""
+"""The ABI gate: every bundled ELF file loads on the Lambda OS, or the build fails naming the file and the need.
+
+Each NEEDED library resolves inside the zip or to a library the Lambda OS lets a zip link against; each symbol
+version asked of a Lambda OS library is one that library defines there (GLIBC_PRIVATE and unknown families fail).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,16 @@ from typing import BinaryIO
 
 from lambda_zip import BuildError
 from lambda_zip.elf import VER_FLG_WEAK, ElfInfo, VersionNeed, is_elf, read_elf
-from lambda_zip.lambda_os import ABI_LIMITS, RELAXATIONS, Relaxation, format_version, version_key
+from lambda_zip.lambda_os import LIBRARIES, RELAXATIONS, Relaxation, format_version, symbol_versions, version_key
 
 
 @dataclass(frozen=True)
 class Violation:
     file: str
-    symbol: str
-    version: str
+    need: str
 
     def __str__(self) -> str:
-        return f"{self.file} needs {self.symbol}@{self.version}"
+        return f"{self.file} needs {self.need}"
 
 
 @dataclass(frozen=True)
@@ -29,27 +32,56 @@ class AbiReport:
     violations: tuple[Violation, ...]
 
 
-def _too_new(version: str) -> bool:
+def _version_problem(version: str, defined: dict[str, frozenset[str]]) -> str | None:
+    """Why the Lambda OS cannot satisfy this version need, or None when it can."""
+    if any(version in versions for versions in defined.values()):
+        return None
+    if version == "GLIBC_PRIVATE":
+        return "glibc's private interface, which differs between glibc builds"
     key = version_key(version)
-    return key is not None and key[1] > ABI_LIMITS[key[0]]
+    if key is not None and key[0] in defined:
+        return f"newer than Amazon Linux 2023 provides (at most {_highest(defined[key[0]])})"
+    return "a symbol version family the Lambda OS description does not know"
+
+
+def _highest(versions: frozenset[str]) -> str:
+    keyed = [k for k in map(version_key, versions) if k is not None]
+    return format_version(*max(keyed)) if keyed else ", ".join(sorted(versions))
+
+
+def _library_problem(name: str, in_zip: set[str]) -> str | None:
+    if name in in_zip:
+        return None
+    lib = LIBRARIES.get(name)
+    if lib is None:
+        return "it is neither in the zip nor on Amazon Linux 2023's Lambda runtime"
+    if not lib.zip_may_link:
+        return f"the runtime has it ({lib.package}) at a version nobody pins: bundle it"
+    return None
 
 
 def scan(root: Path) -> AbiReport:
-    """Highest non-weak version needed per family over every ELF file under root, and every need over the limits."""
+    """Every need under root that the Lambda OS cannot satisfy, and the highest version used per family."""
+    defined = symbol_versions()
+    elves = sorted(p for p in root.rglob("*") if is_elf(p))
+    infos = [read_elf(p) for p in elves]
+    in_zip = {p.name for p in root.rglob("*")} | {i.soname for i in infos if i.soname}
     highest: dict[str, tuple[int, ...]] = {}
     violations: list[Violation] = []
-    for path in sorted(p for p in root.rglob("*") if is_elf(p)):
-        info = read_elf(path)
-        rel = path.relative_to(root).as_posix()
+    for info in infos:
+        rel = info.path.relative_to(root).as_posix()
+        for name in info.needed:
+            if (problem := _library_problem(name, in_zip)) is not None:
+                violations.append(Violation(rel, f"{name} ({problem})"))
         for need in info.version_needs:
+            if need.weak or need.library in in_zip:
+                continue  # a weak need never fails to load; a bundled library defines its own versions
             key = version_key(need.version)
-            if key is None or need.weak:
-                continue
-            family, number = key
-            highest[family] = max(highest.get(family, number), number)
-            if _too_new(need.version):
+            if key is not None and key[0] in defined:
+                highest[key[0]] = max(highest.get(key[0], key[1]), key[1])
+            if (problem := _version_problem(need.version, defined)) is not None:
                 for symbol in need.symbols or ("(no symbol, version need only)",):
-                    violations.append(Violation(rel, symbol, need.version))
+                    violations.append(Violation(rel, f"{symbol}@{need.version} ({problem})"))
     return AbiReport({f: format_version(f, n) for f, n in sorted(highest.items())}, tuple(violations))
 
 
@@ -59,9 +91,8 @@ def gate(root: Path) -> AbiReport:
         first = report.violations[0]
         more = f" (and {len(report.violations) - 1} more)" if len(report.violations) > 1 else ""
         raise BuildError(
-            f"ABI gate: {first}{more}, newer than Amazon Linux 2023 provides "
-            f"({', '.join(format_version(f, v) for f, v in ABI_LIMITS.items())}); bundle an older build of "
-            "that library or add a documented relaxation in lambda_zip/lambda_os.py"
+            f"ABI gate: {first}{more}; bundle a build of that library that fits Amazon Linux 2023, "
+            "or add a documented relaxation or library in lambda_zip/lambda_os.py"
         )
     return report
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambda_zip import BuildError, abi, archive, cache, elf, icu_stub, python_deps, r_tree, smoke
-from lambda_zip.lambda_os import ABI_LIMITS, LAMBDA_OS_LIBS
+from lambda_zip.lambda_os import LIBRARIES
 from lambda_zip.progress import Progress
 
 HANDLER = "handler.lambda_handler"
@@ -198,7 +198,6 @@ def build(opts: Options) -> Result:
         "glibc_max": report.max_versions.get("GLIBC", "").removeprefix("GLIBC_"),
         "glibcxx_max": report.max_versions.get("GLIBCXX", "").removeprefix("GLIBCXX_"),
         "cxxabi_max": report.max_versions.get("CXXABI", "").removeprefix("CXXABI_"),
-        "abi_limits": {family: ".".join(map(str, v)) for family, v in ABI_LIMITS.items()},
         "relaxations": relaxations,
         "python_target": PYTHON_TARGET,
         "python_packages": pins,
@@ -207,7 +206,7 @@ def build(opts: Options) -> Result:
         "r_packages": {p.name: p.version for p in install.packages},
         "models": sorted(models),
         "bundled_libs": order,
-        "lambda_os_libs": {n: LAMBDA_OS_LIBS[n] for n in sorted(closure.provided)},
+        "lambda_os_libs": {n: f"{LIBRARIES[n].package}: {LIBRARIES[n].source}" for n in sorted(closure.provided)},
         "files": stats.files,
         "largest_parts": [{"part": n, "bytes": u, "zip_bytes": c} for n, u, c in stats.contributors[:10]],
         "trimmed_bytes": dict(sorted(saved.items(), key=lambda kv: -kv[1])),

@@ -16,7 +16,7 @@ from elftools.elf.gnuversions import GNUVerNeedSection
 from elftools.elf.sections import SymbolTableSection
 
 from lambda_zip import BuildError
-from lambda_zip.lambda_os import LAMBDA_OS_LIBS
+from lambda_zip.lambda_os import LIBRARIES
 
 ELF_MAGIC = b"\x7fELF"
 VER_FLG_WEAK = 0x2
@@ -200,7 +200,7 @@ def closure(roots: Iterable[Path], library_path: list[Path], skip: Iterable[str]
         label, info = queue.pop(0)
         result.needs[label] = info.needed
         for name in info.needed:
-            if name in LAMBDA_OS_LIBS:
+            if name in LIBRARIES and LIBRARIES[name].zip_may_link:
                 result.provided.setdefault(name, set()).add(label)
                 continue
             if name in known:

@@ -23,16 +23,18 @@ from localstack.services.lambda_.invocation.executor_endpoint import StatusError
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
-from lambda_local_executor import sandbox
+from lambda_local_executor import limits, sandbox
+from lambda_local_executor.lambda_view import lambda_os
 from lambda_local_executor.runtime_api import Event, RuntimeApi
 
 LOG = logging.getLogger(__name__)
 
-SUPPORTED_RUNTIME = "python3.12"
-# Lambda gives the init phase (imports, module-level code) at most 10 seconds.
-INIT_TIMEOUT_S = 10.0
-# A synchronous invocation's payload is at most 6 MB; Lambda refuses a larger one before the function runs.
-MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+SUPPORTED_RUNTIME = lambda_os.RUNTIME
+INIT_TIMEOUT_S = lambda_os.INIT_TIMEOUT_S
+MAX_PAYLOAD_BYTES = lambda_os.MAX_REQUEST_BYTES
+# Environments starting at once: the rest wait, unstarted, so each init gets the CPU share it would have on Lambda
+# (where every environment has its own) and the init limit is not spent queueing for this host's cores.
+STARTING = threading.BoundedSemaphore(os.cpu_count() or 1)
 # LocalStack's internal variables that a function on AWS would not see.
 INTERNAL_VARIABLES = (
     "LOCALSTACK_RUNTIME_ENDPOINT",
@@ -112,7 +114,7 @@ class RuntimeProcess:
         return self.proc.poll() is None
 
     def peak_memory_mb(self) -> int | None:
-        peak: int | None = sandbox.peak_memory_mb(self.proc.pid)
+        peak: int | None = limits.peak_memory_mb(self.proc.pid)
         return peak
 
     def kill(self) -> None:
@@ -158,7 +160,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
         self.port = self.api.start()
         self.env_vars = {k: str(v) for k, v in env_vars.items() if k not in INTERNAL_VARIABLES}
         self.env_vars["AWS_LAMBDA_RUNTIME_API"] = f"127.0.0.1:{self.port}"
-        with self.lock:
+        with self.lock, STARTING:
             error = self._init()
         if error is not None:
             raise StatusErrorException("Environment startup failed", payload=error)
@@ -195,6 +197,8 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
             str(getattr(config.ephemeral_storage, "size", None) or sandbox.TMP_MB),
             "--lifeline-fd",
             str(_LIFELINE_READ),
+            "--init-burst",
+            "1",
         ]
         for key, value in self.env_vars.items():
             argv += ["--env", f"{key}={value}"]
@@ -213,6 +217,8 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
                 self.api.changed.wait(timeout=0.01)
         self.init_duration_ms = (time.monotonic() - process.started) * 1000
         if self.api.ready.is_set():
+            # Init ran with burst CPU, as on Lambda; invocations get the share of the memory size.
+            limits.set_cpu_share(f"{limits.PREFIX}{process.proc.pid}", lambda_os.cpu_share(config.memory_size))
             return None
         error: bytes
         if self.api.init_error is not None:
@@ -273,7 +279,13 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
                 self.api.changed.wait(timeout=min(0.05, max(0.001, timeout - (time.monotonic() - started))))
             outcome = self.api.outcomes.pop(request_id, None)
         duration_ms = (time.monotonic() - started) * 1000
-        if outcome is not None:
+        if outcome is not None and len(outcome.payload) > lambda_os.MAX_RESPONSE_BYTES:
+            message = (
+                f"Response payload size ({len(outcome.payload)} bytes) exceeded maximum allowed payload size "
+                f"({lambda_os.MAX_RESPONSE_BYTES} bytes)."
+            )
+            result, is_error = _error("Function.ResponseSizeTooLarge", message), True
+        elif outcome is not None:
             result, is_error = outcome.payload, outcome.is_error
         elif self.stopped:
             result, is_error = _error("Runtime.Stopped", "the execution environment was stopped"), True
