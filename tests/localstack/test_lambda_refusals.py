@@ -113,7 +113,8 @@ def test_the_function_runs_unprivileged(deploy, invoke):
 def test_a_response_over_six_mb_gets_lambdas_error(deploy, invoke):
     name = deploy(PROBE, MemorySize=1024)
     small = invoke(name, {"probe": "respond", "bytes": 1000})
-    assert small.error is None and small.payload == "x" * 1000
+    assert small.error is None
+    assert small.payload == "x" * 1000
     result = invoke(name, {"probe": "respond", "bytes": 7 * 1024 * 1024})
     assert result.error == "Unhandled"
     assert result.payload["errorType"] == "Function.ResponseSizeTooLarge"
@@ -145,6 +146,7 @@ def test_cpu_share_follows_memory(deploy, invoke):
     event = {"probe": "spin", "loops": 10_000_000}
     invoke(small, event), invoke(full, event)  # init out of the way
     slow, fast = invoke(small, event), invoke(full, event)
-    assert slow.error is None and fast.error is None, (slow.payload, fast.payload)
+    assert slow.error is None, slow.payload
+    assert fast.error is None, fast.payload
     ratio = slow.payload["wall_s"] / fast.payload["wall_s"]
     assert ratio >= 5, f"128 MB ran only {ratio:.1f}x slower than {lambda_os.CPU_FULL_AT_MB} MB"
