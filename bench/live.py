@@ -44,14 +44,14 @@ def live_stack(model_name: str, stack_json: Path = stack_cli.STACK_JSON) -> Iter
         stack_cli.destroy(spec)
 
 
-def predict_sender(api_url: str, record: dict[str, Any]) -> Callable[[], Send]:
+def predict_sender(api_url: str, record: dict[str, Any], timeout_s: float = 60) -> Callable[[], Send]:
     """A sender factory for closed_loop: each client has its own keep-alive session."""
 
     def make() -> Send:
         session = requests.Session()
 
         def send() -> int:
-            return session.post(f"{api_url}/predict", json=record, timeout=60).status_code
+            return session.post(f"{api_url}/predict", json=record, timeout=timeout_s).status_code
 
         return send
 

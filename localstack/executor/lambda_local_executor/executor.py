@@ -180,6 +180,8 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
         self.api.reset()
         self.logs_offset = 0
         config = self.function_version.config
+        # LocalStack deletes an old version's unzipped code, which a configuration-only update shares: restore it.
+        config.code.prepare_for_execution()
         argv = [
             sys.executable,
             sandbox.__file__,
@@ -229,8 +231,9 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
             error = process.exit_error("")
         else:
             error = _error("Sandbox.Timedout", f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds")
-        LOG.info("Init of %s failed: %s", self.function_version.qualified_arn, error.decode(errors="replace"))
         process.kill()
+        tail = process.output[-400:].decode(errors="replace").strip()
+        LOG.info("Init of %s failed: %s; output: %s", self.function_version.qualified_arn, error.decode(), tail)
         self.process = None
         return error
 
