@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -12,11 +11,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from lambda_zip import elf
+
 ROOT = Path(__file__).resolve().parents[1]
 # The 2017 write-up's deployment zip (R 3.x compiled on Amazon Linux + rpy2), as it reported it.
 ZIP_2017_BYTES = 27 * 1024 * 1024
-# glibc is part of every Lambda runtime; even a blog-style copy leaves it out.
-GLIBC = re.compile(r"^(libc|libm|libdl|libpthread|librt|libresolv|ld-linux[-\w]*)\.so")
 
 
 def package_sizes(manifest_path: Path) -> dict[str, int]:
@@ -28,16 +27,9 @@ def _r_home() -> Path:
     return Path(subprocess.run(["R", "RHOME"], check=True, capture_output=True, text=True).stdout.strip())
 
 
-def _linked_libraries(objects: list[Path]) -> set[Path]:
-    """Every shared library the given ELF objects load (ldd), except glibc."""
-    found: set[Path] = set()
-    for obj in objects:
-        out = subprocess.run(["ldd", str(obj)], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            match = re.match(r"\s*(\S+) => (/\S+)", line)
-            if match and not GLIBC.match(match.group(1)):
-                found.add(Path(match.group(2)))
-    return found
+def _linked_libraries(objects: list[Path], r_lib: Path) -> set[Path]:
+    """Every shared library the given ELF objects load, except what the Lambda OS provides (the packager's walker)."""
+    return set(elf.closure(objects, library_path=[r_lib], skip=["libR.so"]).bundle.values())
 
 
 def _python_packages(names: list[str]) -> list[Path]:
@@ -61,9 +53,9 @@ def blog_style_copy(workdir: Path) -> Path:
     share = Path("/usr/share/R")
     if share.is_dir():
         shutil.copytree(share, tree / "R" / "share", symlinks=False, dirs_exist_ok=True, ignore_dangling_symlinks=True)
-    elf = [p for p in (tree / "R").rglob("*.so*") if p.is_file()]
+    objects = [p for p in (tree / "R").rglob("*.so*") if elf.is_elf(p)]
     (tree / "lib").mkdir()
-    for lib in sorted(_linked_libraries(elf)):
+    for lib in sorted(_linked_libraries(objects, tree / "R" / "lib")):
         shutil.copy2(lib, tree / "lib" / lib.name)
     for package in _python_packages(["rpy2", "cffi", "_cffi_backend", "pycparser"]):
         target = tree / package.name

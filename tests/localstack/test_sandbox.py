@@ -63,3 +63,26 @@ def test_bad_arguments_are_one_line(task_root):
     result = run(task_root / "missing", "python", "-c", "pass")
     assert result.returncode == 125
     assert result.stderr.startswith("sandbox: --task-root")
+
+
+def test_every_lambda_os_library_is_offered_and_nothing_else():
+    sys.path.insert(0, str(ROOT / "localstack" / "executor"))
+    from lambda_local_executor import lambda_view
+
+    offered = lambda_view.visible_libraries()
+    assert set(lambda_view.lambda_os.LIBRARIES) <= set(offered)
+    aliases = {lib.debian_soname for lib in lambda_view.lambda_os.LIBRARIES.values() if lib.debian_soname}
+    assert set(offered) == set(lambda_view.lambda_os.LIBRARIES) | aliases
+
+
+def test_the_function_cannot_undo_the_view(task_root):
+    """No capabilities and no new user namespace: mounts, unmounts and remounts are refused."""
+    script = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print(libc.umount2(b'/usr/lib/x86_64-linux-gnu', 2), libc.unshare(0x10000000), libc.unshare(0x20000))\n"
+        "print(open('/proc/self/status').read().count('NoNewPrivs:\\t1'))\n"
+    )
+    result = run(task_root, "python", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["-1 -1 -1", "1"]
