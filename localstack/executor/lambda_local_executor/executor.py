@@ -171,7 +171,8 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
             self.api.changed.notify_all()
         if self.process is not None:
             self.process.kill()
-        self.api.close()
+        # The HTTP server takes up to its poll interval to stop: LocalStack stops environments one after another.
+        threading.Thread(target=self.api.close, name="lambda-runtime-api-close", daemon=True).start()
 
     def _init(self) -> bytes | None:
         """Start the runtime process and wait for its first poll; returns the init error, if any."""
