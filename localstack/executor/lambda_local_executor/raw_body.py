@@ -25,7 +25,7 @@ def received_body(request: Any) -> bytes:
     return body
 
 
-@hooks.on_infra_start()  # type: ignore[misc]
+@hooks.on_infra_start()  # type: ignore[untyped-decorator]
 def pass_api_gateway_bodies_through() -> None:
     from localstack.services.apigateway.next_gen.execute_api.handlers import parse
 
