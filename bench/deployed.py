@@ -129,15 +129,22 @@ def cold_starts(outputs: dict[str, Any], record: dict[str, Any], runs: int) -> d
 
 
 def warm_split(outputs: dict[str, Any], record: dict[str, Any], total: int) -> dict[str, Any]:
-    """Warm direct invokes of the POST /predict event: LocalStack's Lambda service, the invoke overhead
-    (REPORT Duration minus the handler's own time) and the handler; plus the function's log bytes per request."""
-    invoke = invoker(outputs)
+    """Where one warm POST /predict goes, from `total` pairs of requests sent in turn (so that both see the same
+    machine load): a POST /predict through API Gateway, then a direct invoke of its proxy event whose REPORT line
+    and request log line give LocalStack's Lambda service, the invoke overhead (Duration minus the handler's own
+    time) and the handler. Also the function's log bytes per request."""
+    invoke, send = invoker(outputs), live.predict_sender(outputs["api_url"], record)()
     event = json.dumps(proxy_event("POST", "/predict", record)).encode()
     for _ in range(20):  # an environment that has answered before, as in the gateway figures
         invoke(event)
-    wall, duration, handler, overhead, service = [], [], [], [], []
+        send()
+    gateway, wall, duration, handler, overhead, service = [], [], [], [], [], []
     log_bytes = log_events = 0
     for _ in range(total):
+        started = time.perf_counter()
+        if send() != 200:
+            raise RuntimeError("POST /predict failed during the split measurement")
+        gateway.append((time.perf_counter() - started) * 1000)
         wall_ms, logs = invoke(event)
         duration_ms = _report_value(logs, "Duration")
         handler_ms = next((line["ms"] for line in _json_lines(logs) if line.get("message") == "request"), None)
@@ -152,6 +159,7 @@ def warm_split(outputs: dict[str, Any], record: dict[str, Any], total: int) -> d
         log_bytes, log_events = sum(len(line.encode()) for line in lines), len(lines)
     return {
         "requests": total,
+        "post_predict_ms": summary(gateway, 2),
         "direct_invoke_ms": summary(wall, 2),
         "duration_ms": summary(duration, 2),
         "handler_ms": summary(handler, 3),

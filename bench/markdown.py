@@ -123,10 +123,11 @@ def render(r: dict[str, Any]) -> str:
         "that LocalStack retires its environments, then one direct invoke of the `POST /predict` proxy event starts "
         "a new one: first answer = that invoke's wall time at the client, Init Duration from its REPORT line, "
         "init phases from the handler's `init` log line (the model read runs in a thread while R starts).",
-        "- Split of one `POST /predict`: warm direct invokes of the same proxy event; invoke overhead = REPORT "
+        "- Split of one `POST /predict`: warm `POST /predict` requests, each followed by a direct invoke of the same "
+        "proxy event (LocalStack's invoke API, log tail on); invoke overhead = REPORT "
         "Duration minus the handler's own time (its `request` log line); LocalStack's Lambda service = the direct "
-        "invoke's wall time minus Duration; API Gateway = the sequential `POST /predict` p50 minus the direct "
-        "invoke's p50.",
+        "invoke's wall time minus Duration; API Gateway = `POST /predict` p50 minus the direct invoke's p50, the two "
+        "sent in turn so that both see the same machine load.",
         "- Cold start in-process: wall time from spawning the Lambda-like sandbox "
         "(`localstack/executor/lambda_local_executor/sandbox.py`, host R hidden, the zip unzipped as a read-only "
         "task root) to the first `POST /predict` answer of the imported handler, each run a fresh process.",
