@@ -49,7 +49,9 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"median {_fmt(lookup(cold, 'first_answer_ms.p50'), ' ms', 0)}, "
          f"Init Duration {_fmt(lookup(cold, 'init_duration_ms.p50'), ' ms', 0)}",
          f"{_fmt(cold.get('runs'))} runs through LocalStack, model from S3, awslambdaric, "
-         f"{cold.get('memory_mb', '?')} MB, {cold.get('cpu', '?')}; init: {phases}"),
+         f"{cold.get('memory_mb', '?')} MB, {cold.get('cpu', '?')}; init: {phases}; the runtime process's age when "
+         f"the handler was ready {_fmt(cold.get('runtime_until_handler_ready_ms'), ' ms', 0)} (the rest of Init "
+         "Duration is the sandbox's setup)"),
         ("Invoke overhead (REPORT Duration minus handler time)",
          f"p50 {_fmt(lookup(r, 'warm_split.invoke_overhead_ms.p50'), ' ms')}",
          f"warm; handler p50 {_fmt(lookup(r, 'warm_split.handler_ms.p50'), ' ms')}, "
