@@ -62,17 +62,21 @@ def gateway_load(api_url: str, record: dict[str, Any], clients: int, total: int)
     return closed_loop(predict_sender(api_url, record), clients=clients, total=total)
 
 
-def function_memory_mb(outputs: dict[str, Any]) -> int | None:
-    """The deployed function's configured memory, read back from the Lambda API."""
+def lambda_client(outputs: dict[str, Any], service: str = "lambda") -> Any:
+    """A client of the stack's LocalStack (`service`: lambda by default)."""
     import boto3
 
     endpoint = outputs.get("endpoint") or stack_cli.localstack_endpoint()
-    client = boto3.client(
-        "lambda", endpoint_url=endpoint, region_name=outputs.get("region", "us-east-1"),
+    return boto3.client(  # type: ignore[call-overload]
+        service, endpoint_url=endpoint, region_name=outputs.get("region", "us-east-1"),
         aws_access_key_id="test", aws_secret_access_key="test",
     )  # fmt: skip
+
+
+def function_memory_mb(outputs: dict[str, Any]) -> int | None:
+    """The deployed function's configured memory, read back from the Lambda API."""
     try:
-        size = client.get_function_configuration(FunctionName=outputs["function_name"])["MemorySize"]
+        size = lambda_client(outputs).get_function_configuration(FunctionName=outputs["function_name"])["MemorySize"]
     except Exception:  # the cost line falls back to the sandbox's memory; say so rather than fail the run
         return None
     return int(size)

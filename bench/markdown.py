@@ -33,14 +33,33 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     blog_zip = lookup(r, "blog_style.zip_bytes")
     rscript = lookup(r, "rscript_per_request_ms.p50")
     cost = r.get("cost_per_million_usd") or {}
+    cold, split = r.get("deployed_cold_start") or {}, r.get("predict_split_ms") or {}
+    phases = ", ".join(f"{name} {value:.0f} ms" for name, value in (cold.get("init_phases_ms") or {}).items())
+    log_bytes = cost.get("log_bytes_per_request") or {}
     return [
         ("Zip size", _mb(r.get("zip_bytes")),
          f"2017 zip: {_mb(r.get('zip_2017_bytes'))}; blog-style untrimmed copy (built in this run): {_mb(blog_zip)}"),
         ("Unzipped size", _mb(r.get("unzipped_bytes")),
          f"blog-style copy: {_mb(lookup(r, 'blog_style.unzipped_bytes'))}; Lambda limit 250 MB"),
-        ("Cold start (process start to first prediction)",
+        ("Cold start in-process (process start to first prediction)",
          f"median {_fmt(lookup(r, 'cold_start_s.median'), ' s')}, p90 {_fmt(lookup(r, 'cold_start_s.p90'), ' s')}",
-         f"{_fmt(lookup(r, 'cold_start_s.n'))} runs in the Lambda-like sandbox, host R hidden"),
+         f"{_fmt(lookup(r, 'cold_start_s.n'))} runs: the handler imported by a probe in the Lambda-like sandbox, "
+         "local model file, no Runtime API, full CPU"),
+        ("Cold start on the deployed path (new environment to first answer)",
+         f"median {_fmt(lookup(cold, 'first_answer_ms.p50'), ' ms', 0)}, "
+         f"Init Duration {_fmt(lookup(cold, 'init_duration_ms.p50'), ' ms', 0)}",
+         f"{_fmt(cold.get('runs'))} runs through LocalStack, model from S3, awslambdaric, "
+         f"{cold.get('memory_mb', '?')} MB, {cold.get('cpu', '?')}; init: {phases}; the runtime process's age when "
+         f"the handler was ready {_fmt(cold.get('runtime_until_handler_ready_ms'), ' ms', 0)} (the rest of Init "
+         "Duration is the sandbox's setup)"),
+        ("Invoke overhead (REPORT Duration minus handler time)",
+         f"p50 {_fmt(lookup(r, 'warm_split.invoke_overhead_ms.p50'), ' ms')}",
+         f"warm; handler p50 {_fmt(lookup(r, 'warm_split.handler_ms.p50'), ' ms')}, "
+         f"Duration p50 {_fmt(lookup(r, 'warm_split.duration_ms.p50'), ' ms')}"),
+        ("Split of one POST /predict (p50)", f"{_fmt(split.get('total'), ' ms')}",
+         f"LocalStack API Gateway {_fmt(split.get('localstack_api_gateway'), ' ms')}, "
+         f"LocalStack Lambda service {_fmt(split.get('localstack_lambda_service'), ' ms')}, "
+         f"invoke overhead {_fmt(split.get('invoke_overhead'), ' ms')}, handler {_fmt(split.get('handler'), ' ms')}"),
         ("Warm single-row prediction (handler)",
          f"p50 {_fmt(lookup(r, 'warm_single_ms.p50'), ' ms')}, p99 {_fmt(lookup(r, 'warm_single_ms.p99'), ' ms')}",
          f"one Rscript per request: p50 {_fmt(rscript, ' ms', 1)}"),
@@ -58,7 +77,9 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"cached {_fmt(lookup(r, 'package_build_s.cached'), ' s', 2)}", "python -m lambda_zip build"),
         ("Cost per million predictions", _fmt(cost.get("total"), " USD"),
          f"Lambda {cost.get('memory_mb', '?')} MB x {cost.get('billed_ms', '?')} ms billed + requests "
-         f"+ REST API; prices {lookup(cost, 'prices.region')} as of {lookup(cost, 'prices.as_of')}"),
+         f"+ REST API + CloudWatch Logs ingestion {_fmt(cost.get('cloudwatch_logs'), ' USD')} "
+         f"({_fmt(log_bytes.get('function'))} B function log + {_fmt(log_bytes.get('access_log'))} B access log "
+         f"per request); prices {lookup(cost, 'prices.region')} as of {lookup(cost, 'prices.as_of')}"),
     ]  # fmt: skip
 
 
@@ -100,13 +121,25 @@ def render(r: dict[str, Any]) -> str:
         "- Sizes: `build/lambda.manifest.json`. The blog-style copy is built in this run: all of R_HOME, "
         "R's share directory, every shared library they link (glibc excepted), rpy2/cffi and the handler, "
         "zipped at level 9. The 2017 figure (27 MB) is the one that write-up reported.",
-        "- Cold start: wall time from spawning the Lambda-like sandbox (`localstack/executor/lambda_local_executor/"
-        "sandbox.py`, host R hidden, the zip unzipped as a read-only task root) to the first `POST /predict` answer "
-        "of the imported handler, each run a fresh process.",
+        "- Cold start on the deployed path: the function's configuration is changed (one environment variable) so "
+        "that LocalStack retires its environments, then one direct invoke of the `POST /predict` proxy event starts "
+        "a new one: first answer = that invoke's wall time at the client, Init Duration from its REPORT line, "
+        "init phases from the handler's `init` log line (the model read runs in a thread while R starts).",
+        "- Split of one `POST /predict`: warm `POST /predict` requests, each followed by a direct invoke of the same "
+        "proxy event (LocalStack's invoke API, log tail on); invoke overhead = REPORT "
+        "Duration minus the handler's own time (its `request` log line); LocalStack's Lambda service = the direct "
+        "invoke's wall time minus Duration; API Gateway = `POST /predict` p50 minus the direct invoke's p50, the two "
+        "sent in turn so that both see the same machine load.",
+        "- Cold start in-process: wall time from spawning the Lambda-like sandbox "
+        "(`localstack/executor/lambda_local_executor/sandbox.py`, host R hidden, the zip unzipped as a read-only "
+        "task root) to the first `POST /predict` answer of the imported handler, each run a fresh process.",
         "- Warm latencies: `lambda_handler` called in the same sandboxed process with an API Gateway proxy event.",
         f"- Rscript per request: `{r.get('rscript_command', 'Rscript -e ...')}`, one process per request.",
         "- Through API Gateway: `requests` on loopback to the stack's REST API URL, keep-alive sessions.",
-        "- Cost: billed duration = warm single-row p50 rounded up to 1 ms; free tier and data transfer excluded. "
+        "- Cost: billed duration = warm single-row p50 rounded up to 1 ms; free tier, data transfer and log storage "
+        "excluded. Log bytes per request: the function's START, request, END and REPORT lines of a warm invoke, and "
+        "the stage's access log format filled with one real request's values (LocalStack writes no access logs), "
+        "each event counted with CloudWatch Logs' 26 bytes per event. "
         f"Prices: {', '.join(lookup(r, 'cost_per_million_usd.prices.sources') or [])}.",
     ]
     if r.get("errors"):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import buildtime, coldstart, cost, inprocess, live, machine, rscript, sizes
+from bench import buildtime, coldstart, cost, deployed, inprocess, live, machine, rscript, sizes
 from bench.markdown import lookup, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,10 @@ MB = 1024 * 1024
 
 TARGETS = [
     # (key in the report, comparison, bound, what the target is)
-    ("cold_start_s.median", "<=", 0.30, "cold start median <= 0.30 s"),
+    ("cold_start_s.median", "<=", 0.30, "cold start in-process median <= 0.30 s"),
+    ("deployed_cold_start.first_answer_ms.p50", "<=", 500.0, "deployed-path cold start, first answer <= 500 ms"),
+    ("warm_split.invoke_overhead_ms.p50", "<=", 2.0, "invoke overhead (Duration minus handler) p50 <= 2 ms"),
+    ("e2e_predict_ms.p50", "<=", 15.0, "POST /predict through LocalStack's API Gateway p50 <= 15 ms"),
     ("warm_single_ms.p50", "<=", 1.5, "warm single-row p50 <= 1.5 ms"),
     ("speedup_vs_rscript_single", ">=", 100.0, ">= 100x faster than one Rscript per request"),
     ("zip_mb", "<=", 20.0, "zip <= 20 MB"),
@@ -44,10 +47,26 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
     return verdicts
 
 
+def predict_split(split: dict[str, Any]) -> dict[str, float]:
+    """Where one warm POST /predict's time goes (p50s): what the direct invoke does not cover is the gateway."""
+    total, direct = split["post_predict_ms"]["p50"], split["direct_invoke_ms"]["p50"]
+    return {
+        "total": total,
+        "localstack_api_gateway": round(total - direct, 2),
+        "localstack_lambda_service": split["lambda_service_ms"]["p50"],
+        "invoke_overhead": split["invoke_overhead_ms"]["p50"],
+        "handler": split["handler_ms"]["p50"],
+    }
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--model", default="admission", help="model under build/models to measure")
     parser.add_argument("--cold-runs", type=int, default=15, help="fresh sandboxed processes for cold start")
+    parser.add_argument(
+        "--deployed-cold-runs", type=int, default=10, help="new execution environments of the deployed function"
+    )
+    parser.add_argument("--split", type=int, default=200, help="warm direct invokes for the split of one request")
     parser.add_argument("--warm", type=int, default=2000, help="warm single-row calls in the handler")
     parser.add_argument("--batch", type=int, default=50, help="warm 1,000-row batch calls in the handler")
     parser.add_argument("--rscript-runs", type=int, default=20, help="Rscript processes (one per request)")
@@ -125,16 +144,28 @@ def main(argv: list[str] | None = None) -> int:
         with live.live_stack(args.model, args.stack_json) as outputs:
             report["stack"] = {k: outputs.get(k) for k in ("api_url", "function_name", "applied_by_bench")}
             report["function_memory_mb"] = live.function_memory_mb(outputs)
-            live.gateway_load(outputs["api_url"], record, clients=1, total=20)  # warm the environment
-            sequential = live.gateway_load(outputs["api_url"], record, clients=1, total=args.e2e)
-            report["e2e_predict_ms"] = sequential.as_dict()["latency_ms"]
-            report["e2e_sequential"] = sequential.as_dict()
-            # Concurrency starts more execution environments; let their cold starts happen before timing.
-            warmup = live.gateway_load(outputs["api_url"], record, clients=args.clients, total=4 * args.clients)
-            report["load_gateway_warmup"] = warmup.as_dict()
-            report["load_gateway"] = live.gateway_load(
-                outputs["api_url"], record, clients=args.clients, total=args.load
-            ).as_dict()
+            step("gateway", lambda: measure_gateway(outputs))
+            step("warm_split", lambda: report.update(warm_split=deployed.warm_split(outputs, record, args.split)))
+            step("access_log", lambda: report.update(access_log=deployed.access_log_bytes(outputs, record)))
+            # Last: every run retires the warm environments.
+            step(
+                "deployed_cold_start",
+                lambda: report.update(
+                    deployed_cold_start=deployed.cold_starts(outputs, record, args.deployed_cold_runs)
+                ),
+            )
+
+    def measure_gateway(outputs: dict[str, Any]) -> None:
+        live.gateway_load(outputs["api_url"], record, clients=1, total=20)  # warm the environment
+        sequential = live.gateway_load(outputs["api_url"], record, clients=1, total=args.e2e)
+        report["e2e_predict_ms"] = sequential.as_dict()["latency_ms"]
+        report["e2e_sequential"] = sequential.as_dict()
+        # Concurrency starts more execution environments; let their cold starts happen before timing.
+        warmup = live.gateway_load(outputs["api_url"], record, clients=args.clients, total=4 * args.clients)
+        report["load_gateway_warmup"] = warmup.as_dict()
+        report["load_gateway"] = live.gateway_load(
+            outputs["api_url"], record, clients=args.clients, total=args.load
+        ).as_dict()
 
     step("sizes", measure_sizes)
     step("package_build", measure_build)
@@ -149,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         report["speedup_vs_rscript_single"] = round(rscript_p50 / warm_p50, 1)
     if warm_p50:
         memory = report.get("function_memory_mb") or 1024
-        report["cost_per_million_usd"] = cost.cost_per_million(warm_p50, memory)
+        report["cost_per_million_usd"] = cost.cost_per_million(
+            warm_p50, memory, lookup(report, "warm_split.function_log.bytes"), lookup(report, "access_log.bytes")
+        )
+    if report.get("warm_split"):
+        report["predict_split_ms"] = predict_split(report["warm_split"])
     report["targets"] = judge(report)
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -9,14 +9,25 @@ from typing import Any
 
 import openapi
 import routing
+from init_phases import PHASES_MS, phase, process_age_ms
 from logs import log, request_id
 from model_store import LoadedModel, ModelStore, ModelUnavailable
-from r_bridge import RError
 from responses import ApiError, error_response, finite, json_response
 from settings import env_number
 
 STORE = ModelStore.from_env()
+STORE.prefetch()  # the S3 client and the model's reads run in a thread while R starts
+
+with phase("r_start"):
+    from r_bridge import RError  # noqa: E402  (imports rpy2 and starts R, once per execution environment)
+
 STORE.refresh()
+log(
+    "info",
+    "init",
+    phases_ms=PHASES_MS,
+    process_age_ms=process_age_ms(),  # the runtime's start plus all of the above
+)
 
 
 def reset_model_store() -> ModelStore:

@@ -6,15 +6,20 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from init_phases import phase
 from logs import log
-from r_bridge import RModel
+from s3_objects import S3Error, S3Reader
 from settings import env_number
 from validation import RequestSchema
+
+if TYPE_CHECKING:  # imported in _load: importing r_bridge starts R, which prefetch() overlaps with the S3 reads
+    from r_bridge import RModel
 
 REQUIRED_FIELDS = ("name", "version", "task", "inputs", "output", "predict_args", "r_packages", "rds_sha256")
 
@@ -30,7 +35,7 @@ class ModelMissing(Exception):
 @dataclass(frozen=True)
 class LoadedModel:
     meta: dict[str, Any]
-    r_model: RModel
+    r_model: "RModel"
     schema: RequestSchema
     tag: str
     loaded_at: float
@@ -79,27 +84,14 @@ class S3Source:
         self.bucket = bucket
         self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         self.uri = f"s3://{bucket}/{self.prefix}"
-        # boto3 ships with the Lambda runtime; imported only when a model lives in S3 (saves ~0.2 s otherwise).
-        import boto3
-        from botocore.config import Config
-
-        # An endpoint override (LocalStack, a VPC endpoint by IP) has no per-bucket DNS names: use path style.
-        custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        config = Config(
-            retries={"max_attempts": 2},
-            connect_timeout=2,  # init has 10 s in all; an unreachable S3 must not use them up
-            read_timeout=30,
-            s3={"addressing_style": "path" if custom_endpoint else "auto"},
-        )
-        self._client = boto3.client("s3", config=config)
+        self._reader = S3Reader(bucket)
 
     def _missing(self, error: Exception) -> bool:
-        code = getattr(error, "response", {}).get("Error", {}).get("Code")
-        return code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound")
+        return isinstance(error, S3Error) and (error.status == 404 or error.code in ("NoSuchKey", "NoSuchBucket"))
 
     def tag(self) -> str:
         try:
-            return str(self._client.head_object(Bucket=self.bucket, Key=self.prefix + "model.json")["ETag"])
+            return self._reader.head(self.prefix + "model.json")["etag"]
         except Exception as error:
             if self._missing(error):
                 raise ModelMissing(self.uri) from None
@@ -107,15 +99,16 @@ class S3Source:
 
     def read_json(self) -> tuple[bytes, str]:
         try:
-            answer = self._client.get_object(Bucket=self.bucket, Key=self.prefix + "model.json")
+            body, headers = self._reader.get(self.prefix + "model.json")
         except Exception as error:
             if self._missing(error):
                 raise ModelMissing(self.uri) from None
             raise
-        return answer["Body"].read(), str(answer["ETag"])
+        return body, headers["etag"]
 
     def fetch_rds(self, target: Path) -> None:
-        self._client.download_file(self.bucket, self.prefix + "model.rds", str(target))
+        with target.open("wb") as out:
+            self._reader.download(self.prefix + "model.rds", out)
 
 
 def source_for(uri: str) -> Source:
@@ -140,6 +133,8 @@ class ModelStore:
         self.last_error: dict[str, Any] | None = None
         self._failed_tag: str | None = None
         self._checked_at = -float("inf")
+        self._prefetch: threading.Thread | None = None
+        self._prefetched: tuple[bytes, str] | None = None
 
     @classmethod
     def from_env(cls) -> "ModelStore":
@@ -151,7 +146,7 @@ class ModelStore:
 
     @property
     def source(self) -> Source:
-        """Made on first use, inside refresh's error handling (boto3 is imported only for s3:// URIs)."""
+        """Made on first use, inside refresh's error handling."""
         if self._source is None:
             assert self.uri
             self._source = source_for(self.uri)
@@ -165,21 +160,41 @@ class ModelStore:
             raise ModelUnavailable(self.unavailable_message())
         return self.model
 
+    def prefetch(self) -> None:
+        """Start reading model.json and model.rds in a thread (I/O and the S3 client's import overlap R's start);
+        the next refresh() waits for it and uses what it read."""
+        if self.uri:
+            self._prefetch = threading.Thread(target=self._read_ahead, name="model-prefetch", daemon=True)
+            self._prefetch.start()
+
+    def _read_ahead(self) -> None:
+        try:
+            with phase("model_read"):
+                raw, tag = self.source.read_json()
+                self._cached_rds(json.loads(raw)["rds_sha256"])
+            self._prefetched = raw, tag
+        except Exception:  # refresh() reads again and records what went wrong
+            pass
+
     def refresh(self) -> None:
         """Load model.json's current object if it is new; never raises, records what went wrong."""
+        if self._prefetch is not None:
+            self._prefetch.join()
+            self._prefetch = None
+        prefetched, self._prefetched = self._prefetched, None
         self._checked_at = time.monotonic()
         if not self.uri:
             self._record_error("MODEL_URI is not set")
             return
         tag = None
         try:
-            tag = self.source.tag()
+            tag = prefetched[1] if prefetched else self.source.tag()
             if self.model is not None and tag == self.model.tag:
                 self.last_error = self._failed_tag = None  # e.g. the previous model.json was put back
                 return
             if tag == self._failed_tag:
                 return
-            self.model = self._load()
+            self.model = self._load(prefetched)
             self.last_error = None
             self._failed_tag = None
             log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
@@ -195,18 +210,21 @@ class ModelStore:
             log("error", "model not loaded", reason=message, serving=self.model.ref if self.model else None)
         self.last_error = {"message": message, "at": round(at, 3), "uri": self.uri}
 
-    def _load(self) -> LoadedModel:
-        raw, tag = self.source.read_json()
+    def _load(self, prefetched: tuple[bytes, str] | None = None) -> LoadedModel:
+        from r_bridge import RModel
+
+        raw, tag = prefetched or self.source.read_json()
         meta = json.loads(raw)
         missing = [name for name in REQUIRED_FIELDS if name not in meta]
         if missing:
             raise ValueError(f"model.json lacks {', '.join(missing)}: write it with models/model_json.R")
         rds = self._cached_rds(meta["rds_sha256"])
-        r_model = RModel(rds, meta["inputs"], sorted(meta["r_packages"]), meta["predict_args"])
-        schema = RequestSchema(meta["inputs"])
-        # A model that cannot predict its own example is broken: find out now, not on a user's request.
-        example = schema.rows({spec["name"]: spec["example"] for spec in meta["inputs"]}, 1)
-        r_model.predict(example.columns)
+        with phase("model_load"):
+            r_model = RModel(rds, meta["inputs"], sorted(meta["r_packages"]), meta["predict_args"])
+            schema = RequestSchema(meta["inputs"])
+            # A model that cannot predict its own example is broken: find out now, not on a user's request.
+            example = schema.rows({spec["name"]: spec["example"] for spec in meta["inputs"]}, 1)
+            r_model.predict(example.columns)
         return LoadedModel(meta=meta, r_model=r_model, schema=schema, tag=tag, loaded_at=time.time())
 
     def _cached_rds(self, expected_sha256: str) -> Path:

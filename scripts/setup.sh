@@ -47,11 +47,11 @@ fi
 # sync_venv DIR PYTHON LOCK [EXTRA_PIP_ARGS...]: (re)create DIR from LOCK when the lock or extras changed.
 sync_venv() {
   local dir=$1 python=$2 lock=$3; shift 3
-  local want; want=$(cat "$lock" "$@" 2>/dev/null | sha256sum | cut -c1-16)
+  local want; want=$({ cat "$lock"; [ $# -eq 0 ] || echo "$@"; } | sha256sum | cut -c1-16)
   [ "$(cat "$dir/.lock-sha" 2>/dev/null)" = "$want" ] && return
   log "syncing $dir from $lock"
   [ -x "$dir/bin/python" ] || "$UV" venv -q --python "$python" "$dir"
-  RPY2_CFFI_MODE=ABI "$UV" pip sync -q --python "$dir/bin/python" "$lock"
+  RPY2_CFFI_MODE=ABI "$UV" pip sync -q --python "$dir/bin/python" "$lock" "$@"
   echo "$want" > "$dir/.lock-sha"
 }
 
@@ -64,7 +64,8 @@ if [ -f localstack/executor/pyproject.toml ]; then
   # The Lambda executor plugin is registered through its entry point; editable so changes apply on restart.
   "$UV" pip install -q --python build/venv/localstack/bin/python --no-deps -e localstack/executor
 fi
-sync_venv build/venv/lambda-python3.12 "$PY312" localstack/runtime.lock
+# Compiled like Lambda's own runtime (its boto3 ships .pyc): compiling botocore at every cold start costs ~1 s.
+sync_venv build/venv/lambda-python3.12 "$PY312" localstack/runtime.lock --compile-bytecode
 sync_venv build/venv/checkov "$PY312" requirements/checkov.lock
 
 # Terraform reads providers from the machine's filesystem mirror when it has one, else from the registry.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -175,6 +176,11 @@ def wait_for_health(api_url: str, timeout_s: float = 60.0) -> dict[str, Any]:
     raise StackError(f"the API at {api_url} did not become healthy in {timeout_s:.0f} s: {last}")
 
 
+def first_curl(api_url: str, record: dict[str, Any]) -> list[str]:
+    """The request a newcomer types first: no Content-Type, so curl sends a form body (the API takes it as JSON)."""
+    return ["curl", "-X", "POST", f"{api_url}/predict", "-d", json.dumps(record)]
+
+
 def predict(api_url: str, record: dict[str, Any]) -> dict[str, Any]:
     response = requests.post(f"{api_url}/predict", json=record, timeout=30)
     if response.status_code != 200:
@@ -236,6 +242,7 @@ def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
     print(f"  API:      {values['api_url']}")
     print(f"  Request:  POST /predict {json.dumps(record)}")
     print(f"  Answer:   {json.dumps(answer)}")
+    print(f"  Try it:   {shlex.join(first_curl(values['api_url'], record))}")
     print(f"\n  Stack outputs: {stack_json}   Tear down: make down\n")
     return values
 

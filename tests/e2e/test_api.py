@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import stack as stack_cli  # scripts/ is on sys.path (tests/conftest.py)
 from openapi_spec_validator import validate
 from r_reference import r_predict
 
@@ -97,6 +99,29 @@ def test_single_prediction_equals_r(api: Call) -> None:
     assert body["model"] == {"name": "admission", "version": metadata()["version"]}
     [prediction] = body["predictions"]
     assert prediction["probability"] == pytest.approx(r_predict(MODEL_DIR, [example()])[0], abs=1e-9)
+
+
+def test_form_body_reaches_the_function_unchanged(api: Call) -> None:
+    # What curl -d sends without -H: the JSON text under a form content type. AWS passes it through as is.
+    record = {"gre": 800, "gpa": 4, "rank": "1"}
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = api("POST", "/predict", data=json.dumps(record), headers=form)
+    assert response.status_code == 200, response.text
+    [prediction] = response.json()["predictions"]
+    assert prediction["probability"] == pytest.approx(r_predict(MODEL_DIR, [record])[0], abs=1e-9)
+
+
+def test_the_curl_line_make_up_prints_works(stack: Any) -> None:
+    command = stack_cli.first_curl(stack.api_url, {"gre": 800, "gpa": 4, "rank": "1"})
+    assert command[-2:] == ["-d", '{"gre": 800, "gpa": 4, "rank": "1"}']
+    # -v prints the request headers to stderr: the body went out as a form, not as JSON.
+    done = subprocess.run([*command, "-sS", "-v", "-w", "\n%{http_code}"], capture_output=True, text=True, timeout=60)
+    body, status = done.stdout.rsplit("\n", 1)
+    assert "Content-Type: application/x-www-form-urlencoded" in done.stderr
+    assert status == "200", body
+    [prediction] = json.loads(body)["predictions"]
+    expected = r_predict(MODEL_DIR, [{"gre": 800, "gpa": 4, "rank": "1"}])[0]
+    assert prediction == {"probability": pytest.approx(expected, abs=1e-9), "label": "admitted"}
 
 
 def test_batch_keeps_input_order(api: Call) -> None:

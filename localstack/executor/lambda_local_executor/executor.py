@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -72,6 +73,8 @@ class RuntimeProcess:
             pass_fds=(_LIFELINE_READ,),
             start_new_session=True,
         )
+        assert self.proc.stdout is not None
+        os.set_blocking(self.proc.stdout.fileno(), False)
         self.output = bytearray()
         self.output_lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, name=f"lambda-output-{self.proc.pid}", daemon=True)
@@ -79,36 +82,34 @@ class RuntimeProcess:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
+        poller = select.poll()
+        poller.register(self.proc.stdout.fileno(), select.POLLIN)
+        while True:
+            poller.poll()  # without the lock: text_since may drain meanwhile
+            with self.output_lock:
+                if not self._drain():
+                    return
+
+    def _drain(self) -> bool:
+        """Move what the pipe holds into output (lock held); False at end of output or once closed by kill()."""
+        assert self.proc.stdout is not None
         while True:
             try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                return  # closed by kill()
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+            except BlockingIOError:
+                return True
+            except (OSError, ValueError):
+                return False
             if not chunk:
-                return
-            with self.output_lock:
-                self.output += chunk
+                return False
+            self.output += chunk
 
     def text_since(self, offset: int) -> tuple[str, int]:
-        # Output written before the runtime posted its result may still sit in the pipe for a moment.
-        deadline = time.monotonic() + 0.05
-        while self.alive() and time.monotonic() < deadline and self._unread():
-            time.sleep(0.002)
+        # The runtime writes its output (unbuffered) before it posts the result, so the pipe already holds all
+        # of it: drain it here rather than wait for the reader thread.
         with self.output_lock:
+            self._drain()
             return self.output[offset:].decode(errors="replace"), len(self.output)
-
-    def _unread(self) -> bool:
-        import fcntl
-        import termios
-
-        assert self.proc.stdout is not None
-        buf = bytearray(4)
-        try:
-            fcntl.ioctl(self.proc.stdout.fileno(), termios.FIONREAD, buf)
-        except (OSError, ValueError):
-            return False
-        return int.from_bytes(buf, sys.byteorder) > 0
 
     def alive(self) -> bool:
         return self.proc.poll() is None
