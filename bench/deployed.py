@@ -12,25 +12,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lambda_zip import lambda_os
+
 from bench import live
 from bench.events import proxy_event
 from bench.stats import summary
 
-SANDBOX = Path(__file__).resolve().parents[1] / "localstack" / "executor" / "lambda_local_executor" / "sandbox.py"
 # A configuration change makes LocalStack (as AWS) retire the function's environments: the next invoke starts one.
 COLD_VARIABLE = "BENCH_NEW_ENVIRONMENT"
 # What CloudWatch Logs counts per log event on top of its message (PutLogEvents' batch size rule).
 LOG_EVENT_OVERHEAD_BYTES = 26
 
 
-def cpu_of_sandbox() -> str:
-    """The CPU a function had: Lambda's share per memory size once the sandbox enforces a CPU quota."""
-    enforced = "cfs_quota_us" in SANDBOX.read_text() or "cpu.max" in SANDBOX.read_text()
-    return (
-        "the CPU share of its memory size (sandbox CPU quota)"
-        if enforced
-        else "full CPU (the sandbox sets no CPU share)"
-    )
+def cpu_of(memory_mb: int) -> str:
+    """The CPU a function had in the local Lambda, as the Lambda OS description sets it for its memory size."""
+    return f"unthrottled init (Lambda's burst), then {lambda_os.cpu_share(memory_mb):.2f} of a core ({memory_mb} MB)"
 
 
 def _report_value(logs: str, name: str) -> float | None:
@@ -113,7 +109,7 @@ def cold_starts(outputs: dict[str, Any], record: dict[str, Any], runs: int) -> d
     return {
         "runs": len(samples),
         "memory_mb": config["MemorySize"],
-        "cpu": cpu_of_sandbox(),
+        "cpu": cpu_of(config["MemorySize"]),
         "first_answer_ms": summary([s["first_answer_ms"] for s in samples], 1),
         "init_duration_ms": summary([s["init_duration_ms"] for s in samples], 1),
         "first_duration_ms": summary([s["duration_ms"] for s in samples], 2),
