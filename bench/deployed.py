@@ -9,7 +9,6 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from lambda_zip import lambda_os
