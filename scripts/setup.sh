@@ -61,7 +61,12 @@ echo "$ROOT/packaging" > "$(.venv/bin/python -c 'import sysconfig; print(sysconf
 sync_venv build/venv/localstack "$PY313" localstack/requirements.lock
 if [ -f localstack/executor/pyproject.toml ]; then
   # The Lambda executor plugin is registered through its entry point; editable so changes apply on restart.
-  "$UV" pip install -q --python build/venv/localstack/bin/python --no-deps -e localstack/executor
+  # Reinstalled only when its pyproject (the entry point) or the environment changed: it costs seconds.
+  want=$({ cat localstack/executor/pyproject.toml build/venv/localstack/.lock-sha; echo "$ROOT"; } | sha256sum | cut -c1-16)
+  if [ "$(cat build/venv/localstack/.executor-sha 2>/dev/null)" != "$want" ]; then
+    "$UV" pip install -q --python build/venv/localstack/bin/python --no-deps -e localstack/executor
+    echo "$want" > build/venv/localstack/.executor-sha
+  fi
 fi
 sync_venv build/venv/lambda-python3.12 "$PY312" localstack/runtime.lock
 sync_venv build/venv/checkov "$PY312" requirements/checkov.lock
