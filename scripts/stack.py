@@ -197,22 +197,47 @@ def inputs_fingerprint(spec: StackSpec, session: str | None) -> str | None:
 
 
 def record_inputs(spec: StackSpec) -> None:
-    """Remember the fingerprint of what was just applied (or planned with no changes)."""
+    """Remember the fingerprint of what was just applied (or planned with no changes), and the LocalStack session."""
     if spec.inputs_record is None:
         return
-    fingerprint = inputs_fingerprint(spec, localstack_session())
+    session = localstack_session()
+    fingerprint = inputs_fingerprint(spec, session)
     if fingerprint is None:
         spec.inputs_record.unlink(missing_ok=True)
     else:
-        spec.inputs_record.write_text(fingerprint + "\n")
+        spec.inputs_record.write_text(json.dumps({"fingerprint": fingerprint, "localstack_session": session}) + "\n")
+
+
+def _recorded(spec: StackSpec) -> dict[str, Any]:
+    record = spec.inputs_record
+    try:
+        value = json.loads(record.read_text()) if record is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def unchanged_since_last_apply(spec: StackSpec) -> bool:
-    record = spec.inputs_record
-    if record is None or not record.is_file():
-        return False
     fingerprint = inputs_fingerprint(spec, localstack_session())
-    return fingerprint is not None and record.read_text().strip() == fingerprint
+    return fingerprint is not None and _recorded(spec).get("fingerprint") == fingerprint
+
+
+def bucket_exists(bucket: str) -> bool:
+    try:
+        return requests.head(f"{localstack_endpoint()}/{bucket}", timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def gone_with_localstack(spec: StackSpec) -> bool:
+    """True when LocalStack restarted since the last apply and took the stack with it (it keeps resources in
+    memory: ctl.py sets no PERSISTENCE); then the state describes nothing, and refreshing it is wasted time."""
+    recorded = _recorded(spec).get("localstack_session")
+    session = localstack_session()
+    if recorded is None or session is None or recorded == session or spec.state is None:
+        return False
+    bucket = outputs(spec).get("model_bucket")
+    return bucket is not None and not bucket_exists(str(bucket))
 
 
 def answers(values: dict[str, Any]) -> bool:
@@ -334,6 +359,10 @@ def publish(model_name: str, stack_json: Path = STACK_JSON) -> None:
 def _bring_up(spec: StackSpec) -> dict[str, Any]:
     """Apply only what changed; skip Terraform altogether when nothing can have changed and the stack answers."""
     if spec.state is None or not Path(spec.state).exists():
+        return apply(spec)
+    if gone_with_localstack(spec):
+        log("LocalStack restarted since the last apply and the stack went with it: applying afresh")
+        forget(spec)
         return apply(spec)
     # LocalStack is ours alone and in memory: with the same inputs, state and LocalStack session as the last
     # apply, only a hand edit could differ, and the request path is checked live. Anything else plans.

@@ -82,3 +82,20 @@ def test_the_aws_env_is_never_skipped(spec: stack_cli.StackSpec) -> None:
     assert aws.inputs_record is None
     stack_cli.record_inputs(aws)
     assert not stack_cli.unchanged_since_last_apply(aws)
+
+
+def test_a_stack_lost_with_a_localstack_restart_is_applied_afresh(
+    spec: stack_cli.StackSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path(str(spec.state)).write_text(json.dumps({"outputs": {"model_bucket": {"value": "rmodel-models-1"}}}))
+    stack_cli.record_inputs(spec)
+    existing: set[str] = {"rmodel-models-1"}
+    monkeypatch.setattr(stack_cli, "bucket_exists", lambda bucket: bucket in existing)
+    assert not stack_cli.gone_with_localstack(spec)  # same session
+
+    monkeypatch.setattr(stack_cli, "localstack_session", lambda: "session-2")
+    assert not stack_cli.gone_with_localstack(spec)  # new session, but the bucket is there (a persisting LocalStack)
+    existing.clear()
+    assert stack_cli.gone_with_localstack(spec)
+    monkeypatch.setattr(stack_cli, "localstack_session", lambda: None)
+    assert not stack_cli.gone_with_localstack(spec)  # no LocalStack answering: only a plan can tell
