@@ -89,8 +89,6 @@ def environment(p: int) -> dict[str, str]:
             "API_ENDPOINT": CLOSED_ENDPOINT,
             "ANALYTICS_API": CLOSED_ENDPOINT,
             "LAMBDA_RUNTIME_EXECUTOR": "local",
-            # CreateFunction answers once the function is Active: the AWS provider otherwise polls every 5 s.
-            "LAMBDA_SYNCHRONOUS_CREATE": "1",
         }
     )
     for key in ("home", "tmp", "filesystem", "config"):
