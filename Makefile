@@ -58,7 +58,7 @@ test-integration: package localstack-up  ## Everything on LocalStack: executor, 
 test: package lint  ## Lint, then every test: unit, Terraform, browser and integration on LocalStack
 	@# A LocalStack that was already running (e.g. from `make up`) is left running afterwards.
 	@started=0; if ! $(PY) localstack/ctl.py status >/dev/null; then $(PY) localstack/ctl.py up || exit 1; started=1; fi; \
-	status=0; $(PY) -m pytest tests || status=$$?; \
+	status=0; LOCALSTACK_STOPPED_AFTER_TESTS=$$started $(PY) -m pytest tests || status=$$?; \
 	if [ $$started = 1 ]; then $(PY) localstack/ctl.py down; fi; exit $$status
 
 .PHONY: lint

@@ -62,7 +62,12 @@ echo "$ROOT/packaging" > "$(.venv/bin/python -c 'import sysconfig; print(sysconf
 sync_venv build/venv/localstack "$PY313" localstack/requirements.lock
 if [ -f localstack/executor/pyproject.toml ]; then
   # The Lambda executor plugin is registered through its entry point; editable so changes apply on restart.
-  "$UV" pip install -q --python build/venv/localstack/bin/python --no-deps -e localstack/executor
+  # Reinstalled only when its pyproject (the entry point) or the environment changed: it costs seconds.
+  want=$({ cat localstack/executor/pyproject.toml build/venv/localstack/.lock-sha; echo "$ROOT"; } | sha256sum | cut -c1-16)
+  if [ "$(cat build/venv/localstack/.executor-sha 2>/dev/null)" != "$want" ]; then
+    "$UV" pip install -q --python build/venv/localstack/bin/python --no-deps -e localstack/executor
+    echo "$want" > build/venv/localstack/.executor-sha
+  fi
 fi
 # Compiled like Lambda's own runtime (its boto3 ships .pyc): compiling botocore at every cold start costs ~1 s.
 sync_venv build/venv/lambda-python3.12 "$PY312" localstack/runtime.lock --compile-bytecode

@@ -6,6 +6,7 @@ Also imported by the tests and the benchmark, so that every apply goes through t
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shlex
@@ -51,6 +52,11 @@ class StackSpec:
             return None
         return str(BUILD / "terraform" / f"{self.name}.tfstate")
 
+    @property
+    def inputs_record(self) -> Path | None:
+        """Where the fingerprint of the last successful apply or plan is kept (LocalStack stacks only)."""
+        return None if self.state is None else Path(self.state).with_suffix(".inputs")
+
     def variables(self) -> dict[str, Any]:
         values: dict[str, Any] = {
             "name": self.name,
@@ -89,14 +95,28 @@ def _state_args(spec: StackSpec) -> dict[str, Any]:
     return {"state": spec.state}
 
 
-def plan_has_changes(spec: StackSpec) -> bool:
+def plan_has_changes(spec: StackSpec, plan_file: Path | None = None) -> bool:
+    """Plan (refreshing every resource); with plan_file, save the plan there for apply_plan."""
     tf = _terraform(spec)
+    saved = {"out": str(plan_file)} if plan_file else {}
     rc, _, err = tf.plan(
-        capture_output=True, input=False, detailed_exitcode=IsFlagged, var=spec.variables(), **_state_args(spec)
+        capture_output=True,
+        input=False,
+        detailed_exitcode=IsFlagged,
+        var=spec.variables(),
+        **saved,
+        **_state_args(spec),
     )
     if rc == 1:
         raise StackError(f"terraform plan failed:\n{err}")
     return bool(rc == 2)
+
+
+def _apply_failed(spec: StackSpec, err: str, out: str) -> StackError:
+    return StackError(
+        f"terraform apply failed (state kept in {spec.state or spec.working_dir}; "
+        f"fix the cause and re-run, or `make down` to remove what was created):\n{err or out}"
+    )
 
 
 def apply(spec: StackSpec) -> dict[str, Any]:
@@ -105,18 +125,134 @@ def apply(spec: StackSpec) -> dict[str, Any]:
     started = time.monotonic()
     rc, out, err = tf.apply(skip_plan=True, capture_output=True, input=False, var=spec.variables(), **_state_args(spec))
     if rc != 0:
-        raise StackError(
-            f"terraform apply failed (state kept in {spec.state or spec.working_dir}; "
-            f"fix the cause and re-run, or `make down` to remove what was created):\n{err or out}"
-        )
+        raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
+    record_inputs(spec)
+    return outputs(spec)
+
+
+def apply_plan(spec: StackSpec, plan_file: Path) -> dict[str, Any]:
+    """Apply a plan saved by plan_has_changes: no second validate and plan (each starts the AWS provider)."""
+    tf = _terraform(spec)
+    started = time.monotonic()
+    try:
+        rc, out, err = tf.apply(str(plan_file), skip_plan=True, capture_output=True, input=False, **_state_args(spec))
+    finally:
+        plan_file.unlink(missing_ok=True)
+    if rc != 0:
+        raise _apply_failed(spec, err, out)
+    log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
+    record_inputs(spec)
     return outputs(spec)
 
 
 def outputs(spec: StackSpec) -> dict[str, Any]:
+    if spec.state is not None:
+        # A local state holds the outputs: reading it saves starting terraform.
+        state = json.loads(Path(spec.state).read_text())
+        return {key: value["value"] for key, value in state.get("outputs", {}).items()}
     tf = _terraform(spec)
     raw = tf.output(json=IsFlagged, **_state_args(spec))
     return {key: value["value"] for key, value in (raw or {}).items()}
+
+
+def localstack_session() -> str | None:
+    """LocalStack's id of its running process: it keeps resources in memory, so a new session has none of them."""
+    try:
+        info: dict[str, Any] = requests.get(f"{localstack_endpoint()}/_localstack/info", timeout=5).json()
+    except (requests.RequestException, ValueError):
+        return None
+    session = info.get("session_id")
+    return str(session) if session else None
+
+
+def _input_files(spec: StackSpec) -> list[Path]:
+    """Every file an apply reads: the Terraform code (not its tests), the zip's manifest, the model, the site."""
+    variables = spec.variables()
+    terraform = ROOT / "terraform"
+    code = [
+        p
+        for p in terraform.rglob("*")
+        if p.is_file() and not {"tests", ".terraform"} & set(p.relative_to(terraform).parts)
+    ]
+    model_dir = Path(variables["models_dir"]) / spec.model_name
+    data = [Path(variables["lambda_manifest"]), model_dir / "model.rds", model_dir / "model.json"]
+    site = [p for p in Path(variables["frontend_dir"]).rglob("*") if p.is_file()]
+    return sorted(code) + data + sorted(site)
+
+
+def inputs_fingerprint(spec: StackSpec, session: str | None) -> str | None:
+    """sha256 over what decides the applied stack: input files, variables, the state, the LocalStack session.
+
+    None when there is no local state or no LocalStack session to tie it to (then only a plan can tell).
+    """
+    if spec.state is None or session is None or not Path(spec.state).is_file():
+        return None
+    digest = hashlib.sha256()
+    for path in [*_input_files(spec), Path(spec.state)]:
+        digest.update(f"{path}\0".encode())
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+        digest.update(b"\0")
+    digest.update(json.dumps([spec.variables(), session], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def record_inputs(spec: StackSpec) -> None:
+    """Remember the fingerprint of what was just applied (or planned with no changes), and the LocalStack session."""
+    if spec.inputs_record is None:
+        return
+    session = localstack_session()
+    fingerprint = inputs_fingerprint(spec, session)
+    if fingerprint is None:
+        spec.inputs_record.unlink(missing_ok=True)
+    else:
+        spec.inputs_record.write_text(json.dumps({"fingerprint": fingerprint, "localstack_session": session}) + "\n")
+
+
+def _recorded(spec: StackSpec) -> dict[str, Any]:
+    record = spec.inputs_record
+    try:
+        value = json.loads(record.read_text()) if record is not None else {}
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def unchanged_since_last_apply(spec: StackSpec) -> bool:
+    fingerprint = inputs_fingerprint(spec, localstack_session())
+    return fingerprint is not None and _recorded(spec).get("fingerprint") == fingerprint
+
+
+def bucket_exists(bucket: str) -> bool:
+    try:
+        return requests.head(f"{localstack_endpoint()}/{bucket}", timeout=10).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def gone_with_localstack(spec: StackSpec) -> bool:
+    """True when LocalStack restarted since the last apply and took the stack with it (it keeps resources in
+    memory: ctl.py sets no PERSISTENCE); then the state describes nothing, and refreshing it is wasted time."""
+    recorded = _recorded(spec).get("localstack_session")
+    session = localstack_session()
+    if recorded is None or session is None or recorded == session or spec.state is None:
+        return False
+    bucket = outputs(spec).get("model_bucket")
+    return bucket is not None and not bucket_exists(str(bucket))
+
+
+def answers(values: dict[str, Any]) -> bool:
+    """One look at the live stack: the API's /health and the site's config.json as the last apply left them."""
+    try:
+        health = requests.get(f"{values['api_url']}/health", timeout=30)
+        host = values.get("website_host")
+        site = (
+            requests.get(f"{localstack_endpoint()}/config.json", headers={"Host": host}, timeout=10) if host else None
+        )
+    except requests.RequestException:
+        return False
+    site_ok = site is None or (site.status_code == 200 and site.json().get("api_url") == values["api_url"])
+    return health.status_code == 200 and site_ok
 
 
 def localstack_running() -> bool:
@@ -124,6 +260,13 @@ def localstack_running() -> bool:
         return requests.get(f"{localstack_endpoint()}/_localstack/health", timeout=2).ok
     except requests.RequestException:
         return False
+
+
+def forget(spec: StackSpec) -> None:
+    """Remove a LocalStack stack's state and inputs record (its resources are gone, or about to be)."""
+    for path in (spec.state, spec.inputs_record):
+        if path is not None:
+            Path(path).unlink(missing_ok=True)
 
 
 def destroy(spec: StackSpec) -> None:
@@ -134,7 +277,7 @@ def destroy(spec: StackSpec) -> None:
         if not localstack_running():
             # LocalStack keeps its resources in memory: they ended with it, only the state file is left.
             log(f"LocalStack is not running, so stack {spec.name!r} is already gone; removing its state")
-            Path(spec.state).unlink()
+            forget(spec)
             return
     tf = _terraform(spec)
     started = time.monotonic()
@@ -149,8 +292,7 @@ def destroy(spec: StackSpec) -> None:
     )
     if rc != 0:
         raise StackError(f"terraform destroy failed:\n{err or out}")
-    if spec.state is not None:
-        Path(spec.state).unlink(missing_ok=True)
+    forget(spec)
     log(f"destroyed {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
 
 
@@ -220,16 +362,37 @@ def publish(model_name: str, stack_json: Path = STACK_JSON) -> None:
     )
 
 
+def _bring_up(spec: StackSpec) -> dict[str, Any]:
+    """Apply only what changed; skip Terraform altogether when nothing can have changed and the stack answers."""
+    if spec.state is None or not Path(spec.state).exists():
+        return apply(spec)
+    if gone_with_localstack(spec):
+        log("LocalStack restarted since the last apply and the stack went with it: applying afresh")
+        forget(spec)
+        return apply(spec)
+    # LocalStack is ours alone and in memory: with the same inputs, state and LocalStack session as the last
+    # apply, only a hand edit could differ, and the request path is checked live. Anything else plans.
+    if unchanged_since_last_apply(spec):
+        values = outputs(spec)
+        if answers(values):
+            log("the stack is up to date: inputs, state and LocalStack unchanged since the last apply, and it answers")
+            return values
+        log("the stack does not answer as the last apply left it: planning")
+    plan_file = Path(spec.state).with_suffix(".tfplan")
+    if plan_has_changes(spec, plan_file):
+        return apply_plan(spec, plan_file)
+    plan_file.unlink(missing_ok=True)
+    log("the stack is up to date: nothing changed")
+    record_inputs(spec)
+    return outputs(spec)
+
+
 def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
     """Apply when anything changed, record the outputs in stack_json, and show one live prediction."""
     if not (BUILD / "models" / spec.model_name / "model.json").exists():
         names = sorted(p.parent.name for p in (BUILD / "models").glob("*/model.json"))
         raise StackError(f"no model {spec.model_name!r} in build/models (have: {names}); run `make model`")
-    if spec.state is not None and Path(spec.state).exists() and not plan_has_changes(spec):
-        log("the stack is up to date: nothing changed")
-        values = outputs(spec)
-    else:
-        values = apply(spec)
+    values = _bring_up(spec)
     values.update(env=spec.env, name=spec.name, model_name=spec.model_name)
     if spec.env == "localstack":
         values["endpoint"] = localstack_endpoint()

@@ -155,15 +155,25 @@ def build(opts: Options) -> Result:
         closure = elf.closure(roots, [stage / "R" / "lib"], skip=["libR.so"])
         lib = stage / "lib"
         lib.mkdir()
+        icu = {n: p for n, p in closure.bundle.items() if icu_stub.icu_code_library(n) or icu_stub.is_icu_data(n)}
+        others = [p for p in [*roots, *closure.bundle.values()] if p not in icu.values()]
+        stub_icu_code = icu_stub.code_stub_covers(icu, others)
         for name, source in sorted(closure.bundle.items()):
-            if icu_stub.is_icu_data(name):
+            if icu_stub.is_icu_data(name) and stub_icu_code:
+                saved["ICU data (left out: the ICU stand-ins need none)"] += source.stat().st_size
+            elif icu_stub.is_icu_data(name):
                 icu_stub.write_stub(name, lib / name)
                 saved["ICU data (replaced by an empty stub; R collates with LC_COLLATE=C)"] += (
                     source.stat().st_size - (lib / name).stat().st_size
                 )
+            elif icu_stub.icu_code_library(name) and stub_icu_code:
+                icu_stub.write_code_stub(name, source, lib / name)
+                saved["ICU code (replaced by stand-ins that fail as ICU does without its data)"] += (
+                    source.stat().st_size - (lib / name).stat().st_size
+                )
             else:
                 shutil.copyfile(source, lib / name)
-        order = closure.load_order()
+        order = [name for name in closure.load_order() if (lib / name).exists()]
         lib_sources = sorted(str(p) for n, p in closure.bundle.items() if not icu_stub.is_icu_data(n))
         # The key the next build compares with must cover the libraries this build actually copied.
         key = _inputs_hash(opts, install, {"lib_sources": lib_sources})

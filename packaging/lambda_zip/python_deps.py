@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -16,6 +17,19 @@ PLATFORM = "manylinux2014_x86_64"
 PYTHON_VERSION = "3.12"
 # Inside a package these never run on Lambda.
 DROP_DIRS = frozenset({"__pycache__", "tests", "testing"})
+# What the installed distributions carry that the handler never imports (sys.modules after a prediction holds
+# rpy2, rpy2.rinterface*, rpy2.situation, _rinterface_cffi_abi and _cffi_backend only), as globs under the target.
+UNUSED = (
+    "bin",  # console scripts: Lambda never runs them, and their shebang holds the build machine's path
+    "*.dist-info/entry_points.txt",  # declares those console scripts
+    "cffi",  # cffi's compiler; ABI mode at run time needs only its compiled backend, _cffi_backend
+    "rpy2/robjects",  # rpy2's high-level layers over rinterface (they would also need jinja2 and tzlocal)
+    "rpy2/ipython",
+    "rpy2/interactive",
+    "rpy2/rlike",
+    "rpy2/_rinterface_cffi_build.py",  # builds the cffi module at install time
+    "rpy2/rinterface_lib/*.[ch]",  # C sources of cffi's API mode
+)
 
 
 def _pip() -> list[str]:
@@ -91,14 +105,37 @@ def install(dest: Path, cache: Path, saved: Counter[str]) -> dict[str, str]:
         ],
         "installing the Lambda's Python packages",
     )
-    for extra in (dest / "bin",):
-        if extra.exists():
-            shutil.rmtree(extra)
+    for pattern in UNUSED:
+        for path in sorted(dest.glob(pattern)):
+            saved["Python modules the handler never imports, console scripts"] += _remove(path)
     for path in sorted(dest.rglob("*"), reverse=True):
         if path.is_dir() and path.name in DROP_DIRS:
-            saved["Python tests and caches"] += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-            shutil.rmtree(path)
+            saved["Python tests and caches"] += _remove(path)
+    for record in sorted(dest.glob("*.dist-info/RECORD")):
+        fix_record(record, dest)
     return pins
+
+
+def _remove(path: Path) -> int:
+    """Delete a file or tree; return the bytes it held."""
+    if path.is_dir():
+        size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        shutil.rmtree(path)
+        return size
+    size = path.stat().st_size
+    path.unlink()
+    return size
+
+
+def fix_record(record: Path, root: Path) -> None:
+    """Keep only RECORD's lines for files still under root: what was left out, or lies outside it, goes."""
+    kept = []
+    for line in record.read_text().splitlines():
+        name = next(csv.reader([line]))[0] if line else ""
+        target = (root / name).resolve()
+        if name and target.is_relative_to(root.resolve()) and target.is_file():
+            kept.append(line)
+    record.write_text("".join(f"{line}\n" for line in kept))
 
 
 def precompile(root: Path, python: Path) -> None:

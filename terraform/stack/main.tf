@@ -18,19 +18,21 @@ locals {
 module "model_bucket" {
   source = "../modules/private_bucket"
 
-  name          = "${var.name}-models-${local.bucket_suffix}"
-  versioning    = true
-  force_destroy = var.force_destroy
-  tags          = local.tags
+  name            = "${var.name}-models-${local.bucket_suffix}"
+  versioning      = true
+  lifecycle_rules = var.bucket_lifecycle_rules
+  force_destroy   = var.force_destroy
+  tags            = local.tags
 }
 
 module "artifact_bucket" {
   source = "../modules/private_bucket"
 
-  name          = "${var.name}-artifacts-${local.bucket_suffix}"
-  versioning    = true
-  force_destroy = var.force_destroy
-  tags          = local.tags
+  name            = "${var.name}-artifacts-${local.bucket_suffix}"
+  versioning      = true
+  lifecycle_rules = var.bucket_lifecycle_rules
+  force_destroy   = var.force_destroy
+  tags            = local.tags
 }
 
 # The key carries the zip's hash: a new build is a new object, and the function follows source_code_hash.

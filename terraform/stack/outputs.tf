@@ -23,6 +23,14 @@ output "function_name" {
   value       = module.function.function_name
 }
 
+output "noncurrent_version_days" {
+  description = "Days each bucket keeps replaced object versions (null: kept until deleted, no lifecycle rule)."
+  value = {
+    models    = module.model_bucket.noncurrent_version_days
+    artifacts = module.artifact_bucket.noncurrent_version_days
+  }
+}
+
 output "model_bucket" {
   description = "Bucket of the models."
   value       = module.model_bucket.name

@@ -133,6 +133,12 @@ variable "alarm_actions" {
   default     = []
 }
 
+variable "bucket_lifecycle_rules" {
+  type        = bool
+  description = "Give the model and artifact buckets their lifecycle rule (expire replaced versions after 90 days, abort stale uploads); LocalStack stacks turn it off, since the AWS provider waits ~55 s after writing each one."
+  default     = true
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let destroy delete buckets that still hold objects (models uploaded after apply included)."

@@ -56,5 +56,7 @@ def test_make_up_recovers_the_stack_after_a_localstack_restart(monkeypatch: pyte
         assert answer["model"]["name"] == "admission"
         assert Path(stack_json).read_text().count(after["api_url"]) == 1
     finally:
-        stack_cli.destroy(spec)
+        # This LocalStack goes away with everything in it: only the state file is left to remove.
         ctl("down", port)
+        stack_cli.destroy(spec)
+        assert not Path(str(spec.state)).exists()

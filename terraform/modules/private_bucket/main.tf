@@ -45,6 +45,8 @@ resource "aws_s3_bucket_versioning" "this" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  count = var.lifecycle_rules ? 1 : 0
+
   bucket = aws_s3_bucket.this.id
 
   rule {

@@ -25,6 +25,12 @@ variable "noncurrent_version_days" {
   }
 }
 
+variable "lifecycle_rules" {
+  type        = bool
+  description = "Write the lifecycle rule (expire replaced versions, abort stale uploads); the AWS provider waits ~55 s after writing one, so LocalStack stacks turn it off."
+  default     = true
+}
+
 variable "kms_key_arn" {
   type        = string
   description = "KMS key for server-side encryption; null uses S3-managed keys (SSE-S3)."

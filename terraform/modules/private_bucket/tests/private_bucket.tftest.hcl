@@ -52,7 +52,7 @@ run "private_encrypted_versioned_tls_only" {
   }
 
   assert {
-    condition     = one(aws_s3_bucket_lifecycle_configuration.this.rule).noncurrent_version_expiration[0].noncurrent_days == 90
+    condition     = one(aws_s3_bucket_lifecycle_configuration.this[0].rule).noncurrent_version_expiration[0].noncurrent_days == 90
     error_message = "Replaced versions must expire after noncurrent_version_days."
   }
 }
@@ -67,6 +67,19 @@ run "versioning_can_be_suspended" {
   assert {
     condition     = aws_s3_bucket_versioning.this.versioning_configuration[0].status == "Suspended"
     error_message = "versioning = false must suspend versioning."
+  }
+}
+
+run "lifecycle_rules_can_be_left_out" {
+  command = plan
+
+  variables {
+    lifecycle_rules = false
+  }
+
+  assert {
+    condition     = length(aws_s3_bucket_lifecycle_configuration.this) == 0
+    error_message = "lifecycle_rules = false must leave the lifecycle configuration out."
   }
 }
 

@@ -1,0 +1,30 @@
+# Plans the LocalStack env with a mocked provider (no LocalStack needed).
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  lambda_zip      = "../../stack/tests/fixtures/lambda.zip"
+  lambda_manifest = "../../stack/tests/fixtures/lambda.manifest.json"
+  models_dir      = "../../stack/tests/fixtures/models"
+  frontend_dir    = "../../stack/tests/fixtures/site"
+}
+
+run "buckets_have_no_lifecycle_rules" {
+  command = plan
+
+  assert {
+    condition     = module.stack.noncurrent_version_days == { models = null, artifacts = null }
+    error_message = "On LocalStack the buckets must have no lifecycle rule: the AWS provider waits ~55 s after writing each one."
+  }
+}
