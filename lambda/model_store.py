@@ -27,6 +27,10 @@ class ModelMissing(Exception):
     """The model.json object does not exist (yet)."""
 
 
+class ModelAccessDenied(Exception):
+    """S3 refused the read: the function's role lacks a permission (the message names it)."""
+
+
 @dataclass(frozen=True)
 class LoadedModel:
     meta: dict[str, Any]
@@ -93,29 +97,38 @@ class S3Source:
         )
         self._client = boto3.client("s3", config=config)
 
-    def _missing(self, error: Exception) -> bool:
+    def _classified(self, error: Exception, key: str) -> Exception:
+        """A missing object becomes ModelMissing, a refusal ModelAccessDenied; anything else stays itself."""
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
-        return code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound")
+        if code in ("404", "NoSuchKey", "NoSuchBucket", "NotFound"):
+            return ModelMissing(self.uri)
+        if code in ("403", "AccessDenied", "Forbidden"):
+            # Without s3:ListBucket, AWS also answers 403 for a key that does not exist.
+            return ModelAccessDenied(
+                f"S3 denied access to s3://{self.bucket}/{self.prefix}{key}: the function's role needs"
+                f" s3:GetObject on arn:aws:s3:::{self.bucket}/{self.prefix}* and s3:ListBucket on"
+                f" arn:aws:s3:::{self.bucket} with s3:prefix {self.prefix}* (terraform/modules/function grants both)"
+            )
+        return error
 
     def tag(self) -> str:
         try:
             return str(self._client.head_object(Bucket=self.bucket, Key=self.prefix + "model.json")["ETag"])
         except Exception as error:
-            if self._missing(error):
-                raise ModelMissing(self.uri) from None
-            raise
+            raise self._classified(error, "model.json") from None
 
     def read_json(self) -> tuple[bytes, str]:
         try:
             answer = self._client.get_object(Bucket=self.bucket, Key=self.prefix + "model.json")
         except Exception as error:
-            if self._missing(error):
-                raise ModelMissing(self.uri) from None
-            raise
+            raise self._classified(error, "model.json") from None
         return answer["Body"].read(), str(answer["ETag"])
 
     def fetch_rds(self, target: Path) -> None:
-        self._client.download_file(self.bucket, self.prefix + "model.rds", str(target))
+        try:
+            self._client.download_file(self.bucket, self.prefix + "model.rds", str(target))
+        except Exception as error:
+            raise self._classified(error, "model.rds") from None
 
 
 def source_for(uri: str) -> Source:
@@ -185,6 +198,8 @@ class ModelStore:
             log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
         except ModelMissing:
             self._record_error(f"no model.json at {self.uri}")
+        except ModelAccessDenied as error:  # retried every interval: fixing the role changes no tag
+            self._record_error(str(error))
         except Exception as error:  # a broken model or an unreachable store must not take the service down
             self._failed_tag = tag
             self._record_error(f"{type(error).__name__}: {error}")
@@ -230,6 +245,8 @@ class ModelStore:
         reason = self.last_error["message"] if self.last_error else "no model loaded"
         if not self.uri:
             where = "set MODEL_URI to s3://<bucket>/<prefix>/ or a local folder"
+        elif reason.startswith("S3 denied access"):
+            return f"no model can be served: {reason}"
         else:
             where = f"upload model.rds, then model.json, to {self.uri}"
         return f"no model can be served ({reason}): {where} (make model builds them in build/models/<name>/)"

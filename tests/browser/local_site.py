@@ -35,7 +35,7 @@ STAGE = "v1"
 ROUTES = {"predict": ["POST"], "health": ["GET"], "metadata": ["GET"], "openapi.json": ["GET"]}
 CORS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Headers": "Content-Type,X-Api-Key,Authorization",
+    "Access-Control-Allow-Headers": ",".join(json.loads((ROOT / "lambda" / "cors.json").read_text())["allow_headers"]),
     "Access-Control-Allow-Methods": "OPTIONS,GET,POST",
 }
 
