@@ -126,6 +126,11 @@ module "site" {
   site_dir    = var.frontend_dir
   config      = { api_url = local.api_url }
   tags        = local.tags
+
+  delivery            = var.site_delivery
+  connect_origins     = [regex("^https?://[^/]+", local.api_url)]
+  domain_name         = var.site_domain_name
+  acm_certificate_arn = var.site_acm_certificate_arn
 }
 
 module "monitoring" {

@@ -144,3 +144,21 @@ variable "tags" {
   description = "Tags for every resource."
   default     = {}
 }
+
+variable "site_delivery" {
+  type        = string
+  description = "How the page is served: \"cloudfront\" (private bucket, CloudFront with OAC, HTTPS; AWS) or \"s3_website\" (S3 website endpoint, HTTP; LocalStack, which has no CloudFront)."
+  default     = "cloudfront"
+}
+
+variable "site_domain_name" {
+  type        = string
+  description = "Custom domain of the page on CloudFront; null for the distribution's *.cloudfront.net name."
+  default     = null
+}
+
+variable "site_acm_certificate_arn" {
+  type        = string
+  description = "ACM certificate in us-east-1 for site_domain_name (set both or neither)."
+  default     = null
+}

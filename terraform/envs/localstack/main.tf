@@ -49,4 +49,6 @@ module "stack" {
   api_url_template = "${var.localstack_endpoint}/_aws/execute-api/{api_id}/{stage}"
   # Test stacks come and go; their buckets must go with them.
   force_destroy = true
+  # LocalStack's free edition has no CloudFront: the page stays on the S3 website endpoint.
+  site_delivery = "s3_website"
 }
