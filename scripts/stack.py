@@ -87,7 +87,7 @@ def _terraform(spec: StackSpec) -> Terraform:
         # The S3 backend: init every time (cheap), so a changed backend.hcl is picked up.
         if not BACKEND_HCL.is_file():
             raise StackError(
-                f"{BACKEND_HCL.relative_to(ROOT)} is missing: create the state bucket first "
+                f"{os.path.relpath(BACKEND_HCL, ROOT)} is missing: create the state bucket first "
                 "(README, Deploy to AWS, step 1: terraform -chdir=terraform/bootstrap apply)"
             )
         rc, _, err = tf.init(capture_output=True, input=False, backend_config=str(BACKEND_HCL))
