@@ -102,6 +102,13 @@ locals {
         Resource = local.arns.cloudfront
       },
       {
+        # Whatever a name pattern above matches, the state bucket itself stays out of reach: state objects only.
+        Sid       = "ProtectStateBucket"
+        Effect    = "Deny"
+        NotAction = ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+        Resource  = [local.arns.state_bucket, "${local.arns.state_bucket}/*"]
+      },
+      {
         # Listing log groups has no resource-level permission in AWS.
         Sid      = "DescribeLogGroups"
         Effect   = "Allow"

@@ -96,6 +96,16 @@ run "permissions_limited_to_the_stack_and_its_state" {
   }
 
   assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "ProtectStateBucket"][0] == {
+      Sid       = "ProtectStateBucket"
+      Effect    = "Deny"
+      NotAction = ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      Resource  = ["arn:aws:s3:::rmodel-tfstate-123456789012", "arn:aws:s3:::rmodel-tfstate-123456789012/*"]
+    }
+    error_message = "A state bucket named like the stack stays out of the deploy role's reach, state objects aside."
+  }
+
+  assert {
     condition = [for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Condition if s.Sid == "PassStackRoles"][0] == {
       StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "apigateway.amazonaws.com"] }
     }
