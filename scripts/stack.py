@@ -194,7 +194,23 @@ def check_aws() -> dict[str, str]:
     except BotoCoreError as error:
         raise StackError(f"AWS credentials unusable ({error}): {CREDENTIALS_HINT}") from None
     log(f"AWS account {identity['Account']} as {identity['Arn']}, region {region}")
+    account_logging_hint(boto3.session.Session(region_name=os.environ.get("TF_VAR_region") or region))  # noqa: SIM112 (Terraform names)
     return {"account": identity["Account"], "arn": identity["Arn"], "region": region}
+
+
+def account_logging_hint(session: Any) -> None:
+    """API Gateway refuses access logs until the account has its CloudWatch role: say so before a failed apply."""
+    if os.environ.get("TF_VAR_manage_account_logging_role", "").lower() == "true":  # noqa: SIM112
+        return
+    try:
+        settings = session.client("apigateway").get_account()
+    except Exception:  # a hint only: a role without apigateway:GET /account still deploys
+        return
+    if not settings.get("cloudwatchRoleArn"):
+        log(
+            f"this account has no API Gateway CloudWatch role in {session.region_name}; the first stack in it sets it: "
+            "TF_VAR_manage_account_logging_role=true make deploy-aws (then keep it true in that stack only)"
+        )
 
 
 def confirm(question: str) -> bool:
