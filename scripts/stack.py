@@ -194,13 +194,14 @@ def check_aws() -> dict[str, str]:
     except BotoCoreError as error:
         raise StackError(f"AWS credentials unusable ({error}): {CREDENTIALS_HINT}") from None
     log(f"AWS account {identity['Account']} as {identity['Arn']}, region {region}")
-    account_logging_hint(boto3.session.Session(region_name=os.environ.get("TF_VAR_region") or region))  # noqa: SIM112 (Terraform names)
+    stack_region = os.environ.get("TF_VAR_region") or region  # noqa: SIM112 (Terraform's variable name)
+    account_logging_hint(boto3.session.Session(region_name=stack_region))
     return {"account": identity["Account"], "arn": identity["Arn"], "region": region}
 
 
 def account_logging_hint(session: Any) -> None:
     """API Gateway refuses access logs until the account has its CloudWatch role: say so before a failed apply."""
-    if os.environ.get("TF_VAR_manage_account_logging_role", "").lower() == "true":  # noqa: SIM112
+    if os.environ.get("TF_VAR_manage_account_logging_role", "").lower() == "true":  # noqa: SIM112 (as above)
         return
     try:
         settings = session.client("apigateway").get_account()

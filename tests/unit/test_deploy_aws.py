@@ -101,3 +101,42 @@ def test_without_backend_config_the_state_bucket_comes_first(monkeypatch: pytest
     monkeypatch.setattr(stack_cli, "BACKEND_HCL", tmp_path / "backend.hcl")
     with pytest.raises(stack_cli.StackError, match=r"backend\.hcl is missing: create the state bucket first"):
         stack_cli._terraform(stack_cli.StackSpec(env="aws"))
+
+
+class StubSession:
+    """Stands in for a boto3 session whose API Gateway answers GetAccount with the given settings (a mock)."""
+
+    region_name = "eu-west-1"
+
+    def __init__(self, settings: dict[str, str]) -> None:
+        self.settings = settings
+
+    def client(self, service: str) -> Any:
+        assert service == "apigateway"
+        settings = self.settings
+        return type("Client", (), {"get_account": staticmethod(lambda: settings)})()
+
+
+@pytest.mark.parametrize(
+    ("settings", "variable", "hinted"),
+    [
+        ({}, "", True),
+        ({"cloudwatchRoleArn": "arn:aws:iam::123456789012:role/logs"}, "", False),
+        ({}, "true", False),
+    ],
+)
+def test_a_fresh_account_is_told_how_to_set_the_logging_role(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    settings: dict[str, str],
+    variable: str,
+    hinted: bool,
+) -> None:
+    monkeypatch.setenv("TF_VAR_manage_account_logging_role", variable)
+    stack_cli.account_logging_hint(StubSession(settings))
+    err = capsys.readouterr().err
+    if hinted:
+        assert "no API Gateway CloudWatch role in eu-west-1" in err
+        assert "TF_VAR_manage_account_logging_role=true make deploy-aws" in err
+    else:
+        assert err == ""
