@@ -30,12 +30,15 @@ STATE_KEY = "stack/terraform.tfstate"
 
 
 def env_root_with_s3_backend(tmp_path: Path) -> Path:
-    """envs/localstack as a root with `backend "s3" {}`: its files copied, next to links to stack, modules, lambda."""
+    """envs/localstack as a root with `backend "s3" {}`: its files copied into a tree that links to the real one."""
     repo = tmp_path / "repo"
     (repo / "terraform" / "envs").mkdir(parents=True)
-    for name in ("stack", "modules"):
-        (repo / "terraform" / name).symlink_to(TERRAFORM / name)
-    (repo / "lambda").symlink_to(ROOT / "lambda")
+    for path in ROOT.iterdir():  # lambda/ (cors.json), build/, frontend/, ... as the stack finds them
+        if path.name not in ("terraform", ".git"):
+            (repo / path.name).symlink_to(path)
+    for path in TERRAFORM.iterdir():
+        if path.name != "envs":
+            (repo / "terraform" / path.name).symlink_to(path)
     env = repo / "terraform" / "envs" / "localstack"
     env.mkdir()
     for path in ENV_DIR.iterdir():
