@@ -29,15 +29,11 @@ locals {
   cloudfront = var.delivery == "cloudfront"
   aliases    = var.domain_name == null ? [] : [var.domain_name]
 
-  # The page loads only its own files and talks only to itself and the API.
+  # The page loads only its own files and talks only to itself and the API. The directives live in a JSON file
+  # that tests/browser/local_site.py serves too, so the browser tests run the page under the same policy.
   content_security_policy = join("; ", [
-    "default-src 'self'",
-    "connect-src ${join(" ", concat(["'self'"], var.connect_origins))}",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
+    for directive, sources in jsondecode(file("${path.module}/content-security-policy.json")) :
+    "${directive} ${join(" ", directive == "connect-src" ? concat(sources, var.connect_origins) : sources)}"
   ])
 }
 

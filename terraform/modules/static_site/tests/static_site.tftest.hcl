@@ -196,7 +196,7 @@ run "cloudfront_private_bucket_https" {
   }
 
   assert {
-    condition     = aws_cloudfront_response_headers_policy.this[0].security_headers_config[0].content_security_policy[0].content_security_policy == "default-src 'self'; connect-src 'self' https://abc123.execute-api.us-east-1.amazonaws.com; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    condition     = aws_cloudfront_response_headers_policy.this[0].security_headers_config[0].content_security_policy[0].content_security_policy == "base-uri 'self'; connect-src 'self' https://abc123.execute-api.us-east-1.amazonaws.com; default-src 'self'; form-action 'self'; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'"
     error_message = "The content security policy allows the page's own files and calls to the API's origin, nothing else."
   }
 }
