@@ -62,23 +62,35 @@ test: package lint  ## Lint, then every test: unit, Terraform, browser and integ
 	if [ $$started = 1 ]; then $(PY) localstack/ctl.py down; fi; exit $$status
 
 .PHONY: lint
-lint: setup  ## ruff, mypy and terraform fmt
+lint: setup  ## ruff, mypy, terraform fmt and actionlint
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
 	@terraform fmt -check -recursive terraform
+	@.venv/bin/actionlint
 
 .PHONY: bench
 bench: package localstack-up  ## Measure sizes, cold start, latency and cost into build/bench/
 	@$(PY) -m bench
 
+# AUTO_APPROVE=1 applies without asking (CI, after its own plan review); a person sees the plan and types yes.
+APPROVE := $(if $(filter 1 true yes,$(AUTO_APPROVE)),--auto-approve)
+
 .PHONY: deploy-aws
-deploy-aws: package  ## Apply terraform/envs/aws to the AWS account of your credentials
-	@$(PY) scripts/stack.py up --env aws
+deploy-aws: setup  ## Deploy to AWS: check credentials, build, show the plan, ask, apply (AUTO_APPROVE=1 skips the question)
+	@$(PY) scripts/stack.py check-aws
+	@$(MAKE) --no-print-directory package
+	@$(PY) scripts/stack.py up --env aws $(APPROVE)
+
+.PHONY: plan-aws
+plan-aws: setup  ## Plan terraform/envs/aws into build/aws.tfplan + build/aws-plan.txt without the state lock (PR checks)
+	@$(PY) scripts/stack.py check-aws
+	@$(MAKE) --no-print-directory package
+	@$(PY) scripts/stack.py plan --env aws --no-lock
 
 .PHONY: destroy-aws
-destroy-aws:  ## Destroy what deploy-aws created
-	@$(PY) scripts/stack.py down --env aws
+destroy-aws: setup  ## Destroy what deploy-aws created: shows the destroy plan and asks (AUTO_APPROVE=1 skips the question)
+	@$(PY) scripts/stack.py down --env aws $(APPROVE)
 
 .PHONY: clean
 clean: down  ## Remove build/ (keeps .venv)

@@ -22,6 +22,8 @@
       if (value === null || value === undefined || value === false) continue;
       if (key === 'text') node.textContent = value;
       else if (key === 'className') node.className = value;
+      // Through the CSSOM: a style attribute is inline style, which the site's content security policy refuses.
+      else if (key === 'style') Object.assign(node.style, value);
       else node.setAttribute(key, value === true ? '' : String(value));
     }
     for (const child of children) {
@@ -348,8 +350,8 @@
         el('p', { className: 'prediction-detail' }, `Probability of ${positiveLabel(result.output)}: `,
           el('strong', { className: 'prediction-value', text: valueText(result) })),
         el('div', { className: 'bar', 'aria-hidden': 'true' },
-          el('div', { className: 'bar-fill', style: `width: ${percent}%` }),
-          el('div', { className: 'bar-threshold', style: `left: ${threshold * 100}%` })),
+          el('div', { className: 'bar-fill', style: { width: `${percent}%` } }),
+          el('div', { className: 'bar-threshold', style: { left: `${threshold * 100}%` } })),
         el('p', { className: 'hint', text: `The label changes at ${percentFormat.format(threshold)}.` }));
     } else if (result.kind === 'class' || result.value === null) {
       body.append(el('p', { className: 'prediction-label prediction-value', text: result.label ?? '—' }));

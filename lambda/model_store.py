@@ -32,6 +32,10 @@ class ModelMissing(Exception):
     """The model.json object does not exist (yet)."""
 
 
+class ModelAccessDenied(Exception):
+    """S3 refused the read: the function's role lacks a permission (the message names it)."""
+
+
 @dataclass(frozen=True)
 class LoadedModel:
     meta: dict[str, Any]
@@ -86,29 +90,40 @@ class S3Source:
         self.uri = f"s3://{bucket}/{self.prefix}"
         self._reader = S3Reader(bucket)
 
-    def _missing(self, error: Exception) -> bool:
-        return isinstance(error, S3Error) and (error.status == 404 or error.code in ("NoSuchKey", "NoSuchBucket"))
+    def _classified(self, error: Exception, key: str) -> Exception:
+        """A missing object becomes ModelMissing, a refusal ModelAccessDenied; anything else stays itself."""
+        if not isinstance(error, S3Error):
+            return error
+        if error.status == 404 or error.code in ("NoSuchKey", "NoSuchBucket", "NotFound"):
+            return ModelMissing(self.uri)
+        if error.status == 403 or error.code in ("AccessDenied", "Forbidden"):
+            # Without s3:ListBucket, AWS also answers 403 for a key that does not exist.
+            return ModelAccessDenied(
+                f"S3 denied access to s3://{self.bucket}/{self.prefix}{key}: the function's role needs"
+                f" s3:GetObject on arn:aws:s3:::{self.bucket}/{self.prefix}* and s3:ListBucket on"
+                f" arn:aws:s3:::{self.bucket} with s3:prefix {self.prefix}* (terraform/modules/function grants both)"
+            )
+        return error
 
     def tag(self) -> str:
         try:
             return self._reader.head(self.prefix + "model.json")["etag"]
         except Exception as error:
-            if self._missing(error):
-                raise ModelMissing(self.uri) from None
-            raise
+            raise self._classified(error, "model.json") from None
 
     def read_json(self) -> tuple[bytes, str]:
         try:
             body, headers = self._reader.get(self.prefix + "model.json")
         except Exception as error:
-            if self._missing(error):
-                raise ModelMissing(self.uri) from None
-            raise
+            raise self._classified(error, "model.json") from None
         return body, headers["etag"]
 
     def fetch_rds(self, target: Path) -> None:
-        with target.open("wb") as out:
-            self._reader.download(self.prefix + "model.rds", out)
+        try:
+            with target.open("wb") as out:
+                self._reader.download(self.prefix + "model.rds", out)
+        except Exception as error:
+            raise self._classified(error, "model.rds") from None
 
 
 def source_for(uri: str) -> Source:
@@ -200,6 +215,8 @@ class ModelStore:
             log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
         except ModelMissing:
             self._record_error(f"no model.json at {self.uri}")
+        except ModelAccessDenied as error:  # retried every interval: fixing the role changes no tag
+            self._record_error(str(error))
         except Exception as error:  # a broken model or an unreachable store must not take the service down
             self._failed_tag = tag
             self._record_error(f"{type(error).__name__}: {error}")
@@ -248,6 +265,8 @@ class ModelStore:
         reason = self.last_error["message"] if self.last_error else "no model loaded"
         if not self.uri:
             where = "set MODEL_URI to s3://<bucket>/<prefix>/ or a local folder"
+        elif reason.startswith("S3 denied access"):
+            return f"no model can be served: {reason}"
         else:
             where = f"upload model.rds, then model.json, to {self.uri}"
         return f"no model can be served ({reason}): {where} (make model builds them in build/models/<name>/)"

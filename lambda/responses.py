@@ -3,10 +3,12 @@
 import json
 import math
 import os
+from pathlib import Path
 from typing import Any
 
 ALLOWED_METHODS = "GET,POST,OPTIONS"
-ALLOWED_HEADERS = "Content-Type,Authorization,X-Api-Key,X-Amz-Date,X-Amz-Security-Token"
+# cors.json is the one list of allowed request headers; Terraform's REST API reads it too.
+ALLOWED_HEADERS = ",".join(json.loads((Path(__file__).parent / "cors.json").read_text())["allow_headers"])
 
 
 class ApiError(Exception):

@@ -1,4 +1,4 @@
-"""Bring the Terraform stack up or down and show it working: `make up`, `make down`, `make deploy-aws`.
+"""Bring the Terraform stack up or down and show it working: `make up`, `make down`, `make deploy-aws`, `make plan-aws`.
 
 Also imported by the tests and the benchmark, so that every apply goes through the same code.
 """
@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shlex
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,14 @@ from python_terraform import IsFlagged, IsNotFlagged, Terraform
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build"
 STACK_JSON = BUILD / "stack.json"
+AWS_ENV = ROOT / "terraform" / "envs" / "aws"
+BACKEND_HCL = AWS_ENV / "backend.hcl"
+AWS_PLAN = BUILD / "aws.tfplan"
+AWS_PLAN_TEXT = BUILD / "aws-plan.txt"
+CREDENTIALS_HINT = (
+    "give this shell AWS credentials: `aws sso login --profile <name>` then `export AWS_PROFILE=<name>`, "
+    "or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (CI assumes a role through GitHub OIDC)"
+)
 
 
 def log(message: str) -> None:
@@ -81,11 +90,25 @@ def _terraform(spec: StackSpec) -> Terraform:
     os.environ["TF_CLI_CONFIG_FILE"] = str(BUILD / "terraformrc")
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     tf = Terraform(working_dir=str(spec.working_dir))
-    if not (spec.working_dir / ".terraform").is_dir():
+    if spec.env == "aws":
+        # The S3 backend: init every time (cheap), so a changed backend.hcl is picked up.
+        if not BACKEND_HCL.is_file():
+            raise StackError(
+                f"{os.path.relpath(BACKEND_HCL, ROOT)} is missing: create the state bucket first "
+                "(README, Deploy to AWS, step 1: terraform -chdir=terraform/bootstrap apply)"
+            )
+        rc, _, err = tf.init(capture_output=True, input=False, backend_config=str(BACKEND_HCL))
+        if rc != 0:
+            raise StackError(f"terraform init failed in {spec.working_dir}:\n{err}")
+    elif not (spec.working_dir / ".terraform").is_dir():
         rc, _, err = tf.init(capture_output=True, input=False)
         if rc != 0:
             raise StackError(f"terraform init failed in {spec.working_dir}:\n{err}")
     return tf
+
+
+def teardown_command(spec: StackSpec) -> str:
+    return "make destroy-aws" if spec.env == "aws" else "make down"
 
 
 def _state_args(spec: StackSpec) -> dict[str, Any]:
@@ -115,7 +138,7 @@ def plan_has_changes(spec: StackSpec, plan_file: Path | None = None) -> bool:
 def _apply_failed(spec: StackSpec, err: str, out: str) -> StackError:
     return StackError(
         f"terraform apply failed (state kept in {spec.state or spec.working_dir}; "
-        f"fix the cause and re-run, or `make down` to remove what was created):\n{err or out}"
+        f"fix the cause and re-run, or `{teardown_command(spec)}` to remove what was created):\n{err or out}"
     )
 
 
@@ -296,6 +319,89 @@ def destroy(spec: StackSpec) -> None:
     log(f"destroyed {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
 
 
+def check_aws() -> dict[str, str]:
+    """Who and where the credentials of this shell are, before anything is built: one line on failure."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    try:
+        identity = boto3.session.Session(region_name=region).client("sts").get_caller_identity()
+    except NoCredentialsError:
+        raise StackError(f"no AWS credentials found: {CREDENTIALS_HINT}") from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "refused")
+        raise StackError(
+            f"AWS refused these credentials ({code}): refresh or replace them; {CREDENTIALS_HINT}"
+        ) from None
+    except BotoCoreError as error:
+        raise StackError(f"AWS credentials unusable ({error}): {CREDENTIALS_HINT}") from None
+    log(f"AWS account {identity['Account']} as {identity['Arn']}, region {region}")
+    stack_region = os.environ.get("TF_VAR_region") or region  # noqa: SIM112 (Terraform's variable name)
+    account_logging_hint(boto3.session.Session(region_name=stack_region))
+    return {"account": identity["Account"], "arn": identity["Arn"], "region": region}
+
+
+def account_logging_hint(session: Any) -> None:
+    """API Gateway refuses access logs until the account has its CloudWatch role: say so before a failed apply."""
+    if os.environ.get("TF_VAR_manage_account_logging_role", "").lower() == "true":  # noqa: SIM112 (as above)
+        return
+    try:
+        settings = session.client("apigateway").get_account()
+    except Exception:  # a hint only: a role without apigateway:GET /account still deploys
+        return
+    if not settings.get("cloudwatchRoleArn"):
+        log(
+            f"this account has no API Gateway CloudWatch role in {session.region_name}; the first stack in it sets it: "
+            "TF_VAR_manage_account_logging_role=true make deploy-aws (then keep it true in that stack only)"
+        )
+
+
+def confirm(question: str) -> bool:
+    """Ask on the terminal; without one (CI, a pipe) refuse rather than apply unseen."""
+    if not sys.stdin.isatty():
+        raise StackError("no terminal to ask on: review the plan above, then run with AUTO_APPROVE=1 (as CI does)")
+    return input(f"\n{question} Only 'yes' applies: ").strip() == "yes"
+
+
+def plan_aws(spec: StackSpec, destroy: bool = False, lock: bool = True) -> bool:
+    """Plan envs/aws into build/aws.tfplan, show it (also as build/aws-plan.txt); True when it changes anything."""
+    _terraform(spec)
+    args = ["terraform", "plan", "-input=false", "-detailed-exitcode", f"-out={AWS_PLAN}", f"-lock={str(lock).lower()}"]
+    args += ["-destroy"] if destroy else []
+    for key, value in spec.variables().items():
+        args += ["-var", f"{key}={value}"]
+    AWS_PLAN.parent.mkdir(parents=True, exist_ok=True)
+    planned = subprocess.run(args, cwd=spec.working_dir, capture_output=True, text=True, check=False)
+    if planned.returncode == 1:
+        raise StackError(f"terraform plan failed:\n{planned.stderr or planned.stdout}")
+    shown = subprocess.run(
+        ["terraform", "show", "-no-color", str(AWS_PLAN)],
+        cwd=spec.working_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    AWS_PLAN_TEXT.write_text(shown.stdout)
+    print(shown.stdout, flush=True)
+    return planned.returncode == 2
+
+
+def apply_aws_plan(spec: StackSpec, auto_approve: bool, account: str, destroy: bool = False) -> None:
+    """Apply build/aws.tfplan after a 'yes' (or AUTO_APPROVE=1): exactly what was shown, nothing re-planned."""
+    verb = "Destroy the stack in" if destroy else "Apply this plan to"
+    if not auto_approve and not confirm(f"{verb} AWS account {account}?"):
+        raise StackError(f"nothing changed. Plan again with `make {'destroy' if destroy else 'deploy'}-aws`.")
+    started = time.monotonic()
+    applied = subprocess.run(["terraform", "apply", "-input=false", str(AWS_PLAN)], cwd=spec.working_dir, check=False)
+    if applied.returncode != 0:
+        raise StackError(
+            "terraform apply failed (the state is in the S3 backend): fix the cause and re-run "
+            "`make deploy-aws`, or `make destroy-aws` to remove what was created"
+        )
+    log(f"{'destroyed' if destroy else 'applied'} aws stack {spec.name!r} in {time.monotonic() - started:.1f} s")
+
+
 def example_record(model_name: str) -> dict[str, Any]:
     metadata = json.loads((BUILD / "models" / model_name / "model.json").read_text())
     return {field["name"]: field["example"] for field in metadata["inputs"]}
@@ -387,12 +493,20 @@ def _bring_up(spec: StackSpec) -> dict[str, Any]:
     return outputs(spec)
 
 
-def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
+def up(spec: StackSpec, stack_json: Path = STACK_JSON, auto_approve: bool = False) -> dict[str, Any]:
     """Apply when anything changed, record the outputs in stack_json, and show one live prediction."""
     if not (BUILD / "models" / spec.model_name / "model.json").exists():
         names = sorted(p.parent.name for p in (BUILD / "models").glob("*/model.json"))
         raise StackError(f"no model {spec.model_name!r} in build/models (have: {names}); run `make model`")
-    values = _bring_up(spec)
+    if spec.env == "aws":
+        account = check_aws()["account"]
+        if plan_aws(spec):
+            apply_aws_plan(spec, auto_approve, account)
+        else:
+            log("the stack is up to date: nothing changed")
+        values = outputs(spec)
+    else:
+        values = _bring_up(spec)
     values.update(env=spec.env, name=spec.name, model_name=spec.model_name)
     if spec.env == "localstack":
         values["endpoint"] = localstack_endpoint()
@@ -406,23 +520,38 @@ def up(spec: StackSpec, stack_json: Path = STACK_JSON) -> dict[str, Any]:
     print(f"  Request:  POST /predict {json.dumps(record)}")
     print(f"  Answer:   {json.dumps(answer)}")
     print(f"  Try it:   {shlex.join(first_curl(values['api_url'], record))}")
-    print(f"\n  Stack outputs: {stack_json}   Tear down: make down\n")
+    print(f"\n  Stack outputs: {stack_json}   Tear down: {teardown_command(spec)}\n")
     return values
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "publish-model"])
+    parser.add_argument("command", choices=["up", "down", "publish-model", "check-aws", "plan"])
     parser.add_argument("--env", default="localstack", choices=["localstack", "aws"])
     parser.add_argument("--name", default=os.environ.get("STACK_NAME", "rmodel"))
     parser.add_argument("--model", default=os.environ.get("MODEL", "admission"))
+    parser.add_argument("--auto-approve", action="store_true", help="apply on AWS without asking (CI)")
+    parser.add_argument("--no-lock", action="store_true", help="plan without taking the state lock (read-only CI)")
     args = parser.parse_args(argv)
     spec = StackSpec(env=args.env, name=args.name, model_name=args.model)
     try:
-        if args.command == "up":
-            up(spec)
+        if args.command == "check-aws":
+            check_aws()
+        elif args.command == "plan":
+            if spec.env != "aws":
+                raise StackError("plan is for --env aws (LocalStack: make up plans and applies)")
+            check_aws()
+            plan_aws(spec, lock=not args.no_lock)
+            log(f"plan saved to {AWS_PLAN.relative_to(ROOT)} and {AWS_PLAN_TEXT.relative_to(ROOT)}")
+        elif args.command == "up":
+            up(spec, auto_approve=args.auto_approve)
         elif args.command == "publish-model":
             publish(args.model)
+        elif spec.env == "aws":
+            account = check_aws()["account"]
+            if plan_aws(spec, destroy=True):
+                apply_aws_plan(spec, args.auto_approve, account, destroy=True)
+            STACK_JSON.unlink(missing_ok=True)
         else:
             destroy(spec)
             STACK_JSON.unlink(missing_ok=True)

@@ -92,8 +92,8 @@ variable "reserved_concurrency" {
 
 variable "manage_account_logging_role" {
   type        = bool
-  description = "Set the account's API Gateway CloudWatch role (needed once per account and region for API logs)."
-  default     = true
+  description = "Own the account's API Gateway CloudWatch role (one per account and region): true in one stack only, e.g. the first; false leaves an existing setting alone and a destroy does not reset it for others."
+  default     = false
 }
 
 variable "alarm_actions" {

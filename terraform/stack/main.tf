@@ -9,6 +9,8 @@ locals {
   # Account id keeps bucket names unique across accounts.
   bucket_suffix = data.aws_caller_identity.current.account_id
   tags          = merge({ Stack = var.name }, var.tags)
+  # The function answers with the same CORS header list (lambda/cors.json ships in the zip).
+  cors = jsondecode(file("${path.module}/../../lambda/cors.json"))
 
   api_url = var.api_url_template == null ? module.api.invoke_url : replace(replace(
     var.api_url_template, "{api_id}", module.api.id), "{stage}", module.api.stage_name
@@ -112,6 +114,7 @@ module "api" {
   throttle_rate               = var.throttle_rate
   throttle_burst              = var.throttle_burst
   cors_origin                 = var.cors_origin
+  cors_allow_headers          = local.cors.allow_headers
   api_key_required            = var.api_key_required
   access_log_retention_days   = var.log_retention_days
   manage_account_logging_role = var.manage_account_logging_role
@@ -125,6 +128,11 @@ module "site" {
   site_dir    = var.frontend_dir
   config      = { api_url = local.api_url }
   tags        = local.tags
+
+  delivery            = var.site_delivery
+  connect_origins     = [regex("^https?://[^/]+", local.api_url)]
+  domain_name         = var.site_domain_name
+  acm_certificate_arn = var.site_acm_certificate_arn
 }
 
 module "monitoring" {

@@ -4,12 +4,12 @@ output "api_url" {
 }
 
 output "website_url" {
-  description = "URL of the static site (the stage's AWS website endpoint)."
+  description = "URL of the static site: https:// through CloudFront, or the S3 website endpoint (s3_website)."
   value       = module.site.website_url
 }
 
 output "website_host" {
-  description = "Host name of the site's website endpoint."
+  description = "Host name of the site: the custom domain, the *.cloudfront.net name, or the S3 website endpoint."
   value       = module.site.website_endpoint
 }
 
@@ -70,4 +70,9 @@ output "api_key" {
 output "alarm_names" {
   description = "CloudWatch alarm names, by kind."
   value       = module.monitoring.alarm_names
+}
+
+output "site_distribution_id" {
+  description = "CloudFront distribution of the page; null with site_delivery = \"s3_website\"."
+  value       = module.site.distribution_id
 }

@@ -117,8 +117,8 @@ variable "api_url_template" {
 
 variable "manage_account_logging_role" {
   type        = bool
-  description = "Set the account's API Gateway CloudWatch role (needed once per account and region for API logs)."
-  default     = true
+  description = "Own the account's API Gateway CloudWatch role (one per account and region): true in one stack only, e.g. the first; false leaves an existing setting alone and a destroy does not reset it for others."
+  default     = false
 }
 
 variable "log_retention_days" {
@@ -149,4 +149,22 @@ variable "tags" {
   type        = map(string)
   description = "Tags for every resource."
   default     = {}
+}
+
+variable "site_delivery" {
+  type        = string
+  description = "How the page is served: \"cloudfront\" (private bucket, CloudFront with OAC, HTTPS; AWS) or \"s3_website\" (S3 website endpoint, HTTP; LocalStack, which has no CloudFront)."
+  default     = "cloudfront"
+}
+
+variable "site_domain_name" {
+  type        = string
+  description = "Custom domain of the page on CloudFront; null for the distribution's *.cloudfront.net name."
+  default     = null
+}
+
+variable "site_acm_certificate_arn" {
+  type        = string
+  description = "ACM certificate in us-east-1 for site_domain_name (set both or neither)."
+  default     = null
 }

@@ -1,7 +1,8 @@
 """The site and the API on loopback, without LocalStack: the page from frontend/, the real handler in-process.
 
 Two servers on ephemeral 127.0.0.1 ports, so the page calls the API cross-origin as in production:
-- the site serves frontend/ plus a config.json naming the API, and 404.html for anything else (S3 website);
+- the site serves frontend/ plus a config.json naming the API, and 404.html for anything else (S3 website),
+  with the content security policy CloudFront adds on AWS;
 - the API turns each HTTP request into an API Gateway (REST, proxy integration) event for
   `lambda/handler.py`, and answers preflights and unknown routes the way the Terraform REST API does.
 
@@ -30,12 +31,13 @@ from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
+CSP_FILE = ROOT / "terraform" / "modules" / "static_site" / "content-security-policy.json"
 STAGE = "v1"
 # The routes and CORS answer of terraform/modules/rest_api (its defaults).
 ROUTES = {"predict": ["POST"], "health": ["GET"], "metadata": ["GET"], "openapi.json": ["GET"]}
 CORS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Headers": "Content-Type,X-Api-Key,Authorization",
+    "Access-Control-Allow-Headers": ",".join(json.loads((ROOT / "lambda" / "cors.json").read_text())["allow_headers"]),
     "Access-Control-Allow-Methods": "OPTIONS,GET,POST",
 }
 
@@ -141,17 +143,25 @@ class ApiGateway:
         return int(result["statusCode"]), out_headers, payload
 
 
-def static_file(raw_path: str, config: bytes) -> tuple[int, dict[str, str], bytes]:
-    """What an S3 website bucket with index.html, 404.html and the Terraform-written config.json serves."""
+def content_security_policy(api_url: str) -> str:
+    """The policy CloudFront adds on AWS (terraform/modules/static_site), with this API's origin allowed."""
+    directives: dict[str, list[str]] = json.loads(CSP_FILE.read_text())
+    parts = urlsplit(api_url)
+    directives["connect-src"] = [*directives["connect-src"], f"{parts.scheme}://{parts.netloc}"]
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in sorted(directives.items()))
+
+
+def static_file(raw_path: str, config: bytes, csp: str) -> tuple[int, dict[str, str], bytes]:
+    """What the site serves: index.html, 404.html, the Terraform-written config.json, under CloudFront's CSP."""
     path = urlsplit(raw_path).path
     if path == "/config.json":
-        return 200, {"Content-Type": "application/json"}, config
+        return 200, {"Content-Type": "application/json", "Content-Security-Policy": csp}, config
     relative = "index.html" if path in ("", "/") else path.lstrip("/")
     candidate = (FRONTEND / relative).resolve()
     if candidate.is_relative_to(FRONTEND) and candidate.is_file():
         content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-        return 200, {"Content-Type": content_type}, candidate.read_bytes()
-    return 404, {"Content-Type": "text/html"}, (FRONTEND / "404.html").read_bytes()
+        return 200, {"Content-Type": content_type, "Content-Security-Policy": csp}, candidate.read_bytes()
+    return 404, {"Content-Type": "text/html", "Content-Security-Policy": csp}, (FRONTEND / "404.html").read_bytes()
 
 
 Answer = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
@@ -208,7 +218,8 @@ class LocalSite:
             api_url = f"http://127.0.0.1:{self.api_server.server_address[1]}/{STAGE}"
         self.api_url = api_url
         config = json.dumps({"api_url": api_url}).encode()
-        self.site_server = make_server(lambda method, path, headers, body: static_file(path, config))
+        csp = content_security_policy(api_url)
+        self.site_server = make_server(lambda method, path, headers, body: static_file(path, config, csp))
         self.website_url = f"http://127.0.0.1:{self.site_server.server_address[1]}/"
         self.threads = [
             threading.Thread(target=server.serve_forever, daemon=True)

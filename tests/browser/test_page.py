@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -76,6 +77,11 @@ def page(browser: Browser, target: Any) -> Iterator[Page]:
     opened.set_default_timeout(TIMEOUT_MS)
     script_errors: list[str] = []
     opened.on("pageerror", lambda error: script_errors.append(str(error)))
+    # A content security policy violation is reported on the console, not as a page error.
+    opened.on(
+        "console",
+        lambda message: script_errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     opened.goto(target.website_url)
     expect(opened.locator("#predict")).to_be_enabled()
     yield opened
@@ -142,6 +148,10 @@ def test_form_shows_the_prediction_the_api_gives(page: Page, target: Any, metada
     if isinstance(expected, dict) and "label" in expected:
         assert shown.get_attribute("data-label") == expected["label"]
         expect(page.locator("#result .prediction-label")).to_have_text(expected["label"])
+    if isinstance(expected, dict) and "probability" in expected:
+        # The bar is sized through the CSSOM (the content security policy refuses style attributes).
+        width = page.locator("#result .bar-fill").evaluate("node => node.style.width")
+        assert float(width.removesuffix("%")) == pytest.approx(expected["probability"] * 100, abs=1e-3)
     answered = page.locator("#result .answered-by")
     assert answered.get_attribute("data-model-name") == answer["model"]["name"]
     assert answered.get_attribute("data-model-version") == answer["model"]["version"]
@@ -292,3 +302,14 @@ def test_missing_model_is_explained(playwright: Playwright, local_site_without_m
         page.screenshot(path=str(SCREENSHOTS / "local-model-missing-360px.png"), full_page=True)
     finally:
         browser.close()
+
+
+def test_local_site_serves_the_page_under_the_cloudfront_policy(local_site: Any) -> None:
+    """The page tests above ran under the content security policy CloudFront adds on AWS."""
+    answer = requests.get(local_site.website_url, timeout=30)
+    assert answer.status_code == 200
+    policy = dict(item.split(" ", 1) for item in answer.headers["Content-Security-Policy"].split("; "))
+    api = urlparse(local_site.api_url)
+    assert policy["default-src"] == "'self'"
+    assert policy["connect-src"] == f"'self' {api.scheme}://{api.netloc}"
+    assert policy["object-src"] == "'none'"

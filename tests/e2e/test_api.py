@@ -17,6 +17,7 @@ from r_reference import r_predict
 pytestmark = [pytest.mark.localstack, pytest.mark.stack]
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "build" / "models" / "admission"
+CORS_JSON = Path(__file__).resolve().parents[2] / "lambda" / "cors.json"
 ORIGIN = "http://example.test"
 Call = Callable[..., requests.Response]
 
@@ -141,7 +142,9 @@ def test_preflight_allows_the_page_to_post(api: Call) -> None:
     assert response.status_code in (200, 204)
     assert_cors(response)
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
-    assert "content-type" in response.headers["Access-Control-Allow-Headers"].lower()
+    # API Gateway's preflight and the function answer with lambda/cors.json's one list.
+    declared = json.loads(CORS_JSON.read_text())["allow_headers"]
+    assert response.headers["Access-Control-Allow-Headers"] == ",".join(declared)
 
 
 @pytest.mark.parametrize(

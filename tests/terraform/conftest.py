@@ -11,8 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 MODULES = sorted(p for p in (TERRAFORM / "modules").iterdir() if (p / "main.tf").is_file())
-# Every folder that holds a tests/*.tftest.hcl: the modules and the stack that composes them.
-TESTED = [*MODULES, TERRAFORM / "stack"]
+# Every folder that holds a tests/*.tftest.hcl: the modules, the stack that composes them, and the bootstrap root.
+TESTED = [*MODULES, TERRAFORM / "stack", TERRAFORM / "bootstrap"]
 ENVS = [TERRAFORM / "envs" / "localstack", TERRAFORM / "envs" / "aws"]
 
 

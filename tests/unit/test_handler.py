@@ -9,11 +9,13 @@ import random
 import shutil
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from conftest import ROOT, Context, example, model_json, rest_event
@@ -99,7 +101,9 @@ def test_preflight_allows_posting_json(admission: ModuleType, call: Call) -> Non
     status, headers, _ = call("OPTIONS", "/predict")
     assert status == 200
     assert "POST" in headers["Access-Control-Allow-Methods"]
-    assert "content-type" in headers["Access-Control-Allow-Headers"].lower()
+    # The one declared list (lambda/cors.json), which the REST API's preflight and local_site also answer with.
+    declared = json.loads((ROOT / "lambda" / "cors.json").read_text())["allow_headers"]
+    assert headers["Access-Control-Allow-Headers"] == "Content-Type,X-Api-Key,Authorization" == ",".join(declared)
 
 
 def test_cors_origin_is_configurable(serve: Callable[..., ModuleType], call: Call, built_models: Path) -> None:
@@ -356,6 +360,71 @@ def test_unset_model_uri_gives_503(serve: Callable[..., ModuleType], call: Call)
     serve(None)
     error = assert_error(call("GET", "/metadata"), 503, "model_unavailable")
     assert "MODEL_URI" in error["message"]
+
+
+class RefusingS3(BaseHTTPRequestHandler):
+    """A stand-in S3 (mock) that answers every object request the way AWS does for a missing key:
+    404 when the caller may s3:ListBucket, 403 AccessDenied when it may not."""
+
+    status = 403
+    seen: ClassVar[list[str]] = []
+
+    def answer(self, with_body: bool) -> None:
+        self.seen.append(f"{self.command} {self.path}")
+        code = "AccessDenied" if self.status == 403 else "NoSuchKey"
+        body = f"<Error><Code>{code}</Code><Message>refused</Message></Error>".encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's naming)
+        self.answer(with_body=False)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.answer(with_body=True)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[RefusingS3]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingS3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for name, value in {
+        "AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{server.server_address[1]}",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    RefusingS3.seen = []
+    yield RefusingS3
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_s3_refusal_names_the_missing_permission_and_absence_says_upload(
+    serve: Callable[..., ModuleType], call: Call, refusing_s3: type[RefusingS3], status: int
+) -> None:
+    refusing_s3.status = status
+    serve("s3://models-bucket/admission/")
+    error = assert_error(call("POST", "/predict", {"gre": 800}), 503, "model_unavailable")
+    health_status, _, health = call("GET", "/health")
+    assert health_status == 503
+    assert refusing_s3.seen[0] == "HEAD /models-bucket/admission/model.json"
+    if status == 403:
+        assert health["load_error"]["message"].startswith("S3 denied access to s3://models-bucket/admission/model.json")
+        assert "s3:ListBucket on arn:aws:s3:::models-bucket with s3:prefix admission/*" in error["message"]
+        assert "upload" not in error["message"]
+    else:
+        assert health["load_error"]["message"] == "no model.json at s3://models-bucket/admission/"
+        assert "upload model.rds, then model.json, to s3://models-bucket/admission/" in error["message"]
+        assert "denied" not in error["message"]
 
 
 def test_model_uploaded_later_is_served_without_waiting(

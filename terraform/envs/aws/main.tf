@@ -3,17 +3,6 @@ provider "aws" {
   region = var.region
 }
 
-# Remote state, recommended for a team (create the bucket and table first, then `terraform init -migrate-state`):
-# terraform {
-#   backend "s3" {
-#     bucket         = "my-terraform-state"
-#     key            = "r-lambda-serve/terraform.tfstate"
-#     region         = "us-east-1"
-#     dynamodb_table = "terraform-locks"
-#     encrypt        = true
-#   }
-# }
-
 module "stack" {
   source = "../../stack"
 
@@ -35,4 +24,6 @@ module "stack" {
   manage_account_logging_role = var.manage_account_logging_role
   alarm_actions               = var.alarm_actions
   force_destroy               = var.force_destroy
+  site_domain_name            = var.site_domain_name
+  site_acm_certificate_arn    = var.site_acm_certificate_arn
 }

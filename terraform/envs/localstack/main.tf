@@ -52,4 +52,6 @@ module "stack" {
   # The AWS provider waits ~55 s after writing each bucket's lifecycle rule, whatever LocalStack answers;
   # a stack that lives minutes never needs old versions expired.
   bucket_lifecycle_rules = false
+  # LocalStack's free edition has no CloudFront: the page stays on the S3 website endpoint.
+  site_delivery = "s3_website"
 }

@@ -25,7 +25,7 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
-# Least privilege: read the objects of one model prefix, write the function's own log group.
+# Least privilege: read and list one model prefix, write the function's own log group.
 locals {
   role_policy = jsonencode({
     Version = "2012-10-17"
@@ -35,6 +35,14 @@ locals {
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
         Resource = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}/${var.model_prefix}*"]
+      },
+      {
+        # Without ListBucket, S3 answers a missing model.json with 403 instead of 404.
+        Sid       = "ListModelPrefix"
+        Effect    = "Allow"
+        Action    = ["s3:ListBucket"]
+        Resource  = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}"]
+        Condition = { StringLike = { "s3:prefix" = ["${var.model_prefix}*"] } }
       },
       {
         Sid      = "WriteOwnLogs"

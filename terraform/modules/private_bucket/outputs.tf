@@ -1,6 +1,9 @@
 output "name" {
   description = "Bucket name."
   value       = aws_s3_bucket.this.bucket
+
+  # Objects written before versioning is set get an unversioned "null" version (LocalStack then fails to empty the bucket).
+  depends_on = [aws_s3_bucket_versioning.this]
 }
 
 output "arn" {

@@ -86,8 +86,12 @@ variable "cors_origin" {
 
 variable "cors_allow_headers" {
   type        = list(string)
-  description = "Request headers a browser may send (Access-Control-Allow-Headers)."
-  default     = ["Content-Type", "X-Api-Key", "Authorization"]
+  description = "Request headers a browser may send (Access-Control-Allow-Headers); the stack passes lambda/cors.json's allow_headers, the list the function answers with."
+
+  validation {
+    condition     = length(var.cors_allow_headers) > 0 && alltrue([for h in var.cors_allow_headers : can(regex("^[A-Za-z0-9-]+$", h))])
+    error_message = "cors_allow_headers must be a non-empty list of header names (letters, digits, hyphens)."
+  }
 }
 
 variable "api_key_required" {

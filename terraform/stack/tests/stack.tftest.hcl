@@ -26,6 +26,18 @@ mock_provider "aws" {
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
   }
+
+  mock_resource "aws_s3_bucket_website_configuration" {
+    defaults = { website_endpoint = "rtest-site-123456789012.s3-website-us-east-1.amazonaws.com" }
+  }
+
+  mock_resource "aws_cloudfront_distribution" {
+    defaults = {
+      id          = "EDFDVBD6EXAMPLE"
+      arn         = "arn:aws:cloudfront::123456789012:distribution/EDFDVBD6EXAMPLE"
+      domain_name = "d111111abcdef8.cloudfront.net"
+    }
+  }
 }
 
 variables {
@@ -74,6 +86,29 @@ run "composes_the_stack" {
   assert {
     condition     = output.api_key == null
     error_message = "No API key unless api_key_required."
+  }
+
+  assert {
+    condition     = output.website_url == "https://d111111abcdef8.cloudfront.net/" && output.site_distribution_id == "EDFDVBD6EXAMPLE"
+    error_message = "By default the page is served by CloudFront over HTTPS."
+  }
+
+  assert {
+    condition     = strcontains(module.site.content_security_policy, "connect-src 'self' http://127.0.0.1:4566;")
+    error_message = "The page's content security policy must allow calls to the API's origin."
+  }
+}
+
+run "site_on_s3_website_for_localstack" {
+  command = apply
+
+  variables {
+    site_delivery = "s3_website"
+  }
+
+  assert {
+    condition     = output.site_distribution_id == null && output.website_url == "http://rtest-site-123456789012.s3-website-us-east-1.amazonaws.com/"
+    error_message = "site_delivery = s3_website serves the page from the S3 website endpoint, without CloudFront."
   }
 }
 

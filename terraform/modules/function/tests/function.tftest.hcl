@@ -25,8 +25,19 @@ run "least_privilege_role_and_function" {
   command = apply
 
   assert {
-    condition     = length(jsondecode(aws_iam_role_policy.this.policy).Statement) == 2
-    error_message = "The role must have exactly two statements: model read and own logs."
+    condition     = length(jsondecode(aws_iam_role_policy.this.policy).Statement) == 3
+    error_message = "The role must have exactly three statements: model read, model prefix listing and own logs."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ListModelPrefix"][0] == {
+      Sid       = "ListModelPrefix"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = ["arn:aws:s3:::rmodel-models"]
+      Condition = { StringLike = { "s3:prefix" = ["admission/*"] } }
+    }
+    error_message = "The function may list the model bucket only under the model's prefix (so a missing model.json is a 404, not a 403)."
   }
 
   assert {

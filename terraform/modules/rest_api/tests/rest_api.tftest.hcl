@@ -25,6 +25,8 @@ variables {
   function_invoke_arn = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:rmodel-predict/invocations"
   throttle_rate       = 10
   throttle_burst      = 20
+  # The one list of allowed headers, shared with the function's responses.
+  cors_allow_headers = jsondecode(file("../../../lambda/cors.json")).allow_headers
 }
 
 run "routes_cors_throttling" {
@@ -215,4 +217,12 @@ run "rejects_unsupported_retention" {
     access_log_retention_days = 2
   }
   expect_failures = [var.access_log_retention_days]
+}
+
+run "rejects_bad_header_name" {
+  command = plan
+  variables {
+    cors_allow_headers = ["Content-Type", "X Api Key"]
+  }
+  expect_failures = [var.cors_allow_headers]
 }
