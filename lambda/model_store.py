@@ -1,12 +1,17 @@
-"""The model being served: read from MODEL_URI (s3://bucket/prefix/ or a local folder), cached in /tmp,
-re-checked at most every MODEL_REFRESH_SECONDS. model.json is the commit point; a model that fails to load
-leaves the previous one serving and is reported."""
+"""The models being served: MODEL_URI (s3://bucket/<name>/ or a local folder <root>/<name>) names the default
+model; its siblings under the same parent are the other models, one folder each. Each is loaded on first use,
+cached in /tmp, re-checked at most every MODEL_REFRESH_SECONDS, and the least recently used is unloaded when
+the loaded models outgrow the memory budget. model.json is the commit point; a model that fails to load leaves
+its previous version serving and is reported, and never affects another model."""
 
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +30,19 @@ class ModelUnavailable(Exception):
 
 class ModelMissing(Exception):
     """The model.json object does not exist (yet)."""
+
+
+class UnknownModel(Exception):
+    """No model of that name is published; known names the ones that are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = known
+
+
+# A model's name is its folder: models/README.md's rule (lower case, digits, - and _).
+MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -73,25 +91,32 @@ class LocalSource:
         target.write_bytes((self.folder / "model.rds").read_bytes())
 
 
-class S3Source:
-    def __init__(self, uri: str) -> None:
-        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-        self.bucket = bucket
-        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        self.uri = f"s3://{bucket}/{self.prefix}"
-        # boto3 ships with the Lambda runtime; imported only when a model lives in S3 (saves ~0.2 s otherwise).
-        import boto3
-        from botocore.config import Config
+def _s3_client() -> Any:
+    # boto3 ships with the Lambda runtime; imported only when a model lives in S3 (saves ~0.2 s otherwise).
+    import boto3
+    from botocore.config import Config
 
-        # An endpoint override (LocalStack, a VPC endpoint by IP) has no per-bucket DNS names: use path style.
-        custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-        config = Config(
-            retries={"max_attempts": 2},
-            connect_timeout=2,  # init has 10 s in all; an unreachable S3 must not use them up
-            read_timeout=30,
-            s3={"addressing_style": "path" if custom_endpoint else "auto"},
-        )
-        self._client = boto3.client("s3", config=config)
+    # An endpoint override (LocalStack, a VPC endpoint by IP) has no per-bucket DNS names: use path style.
+    custom_endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    config = Config(
+        retries={"max_attempts": 2},
+        connect_timeout=2,  # init has 10 s in all; an unreachable S3 must not use them up
+        read_timeout=30,
+        s3={"addressing_style": "path" if custom_endpoint else "auto"},
+    )
+    return boto3.client("s3", config=config)
+
+
+def _split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+class S3Source:
+    def __init__(self, uri: str, client: Any) -> None:
+        self.bucket, self.prefix = _split_s3(uri)
+        self.uri = f"s3://{self.bucket}/{self.prefix}"
+        self._client = client
 
     def _missing(self, error: Exception) -> bool:
         code = getattr(error, "response", {}).get("Error", {}).get("Code")
@@ -118,8 +143,39 @@ class S3Source:
         self._client.download_file(self.bucket, self.prefix + "model.rds", str(target))
 
 
-def source_for(uri: str) -> Source:
-    return S3Source(uri) if uri.startswith("s3://") else LocalSource(uri.removeprefix("file://"))
+def source_for(uri: str, client: Callable[[], Any] = _s3_client) -> Source:
+    return S3Source(uri, client()) if uri.startswith("s3://") else LocalSource(uri.removeprefix("file://"))
+
+
+def split_model_uri(uri: str) -> tuple[str, str]:
+    """s3://bucket/admission/ -> (s3://bucket/, admission); build/models/admission -> (build/models, admission)."""
+    if uri.startswith("s3://"):
+        bucket, prefix = _split_s3(uri)
+        parent, _, name = prefix.rstrip("/").rpartition("/")
+        return f"s3://{bucket}/{parent + '/' if parent else ''}", name
+    folder = Path(uri.removeprefix("file://"))
+    return str(folder.parent), folder.name
+
+
+def model_uri(root: str, name: str) -> str:
+    return f"{root}{name}/" if root.startswith("s3://") else str(Path(root) / name)
+
+
+def list_model_names(root: str, client: Callable[[], Any]) -> list[str]:
+    """The names under root that hold a model.json (current objects only)."""
+    names: set[str] = set()
+    if root.startswith("s3://"):
+        bucket, prefix = _split_s3(root)
+        pages = client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                name, _, rest = item["Key"][len(prefix) :].partition("/")
+                if rest == "model.json":
+                    names.add(name)
+    else:
+        folder = Path(root.removeprefix("file://"))
+        names = {path.parent.name for path in folder.glob("*/model.json")} if folder.is_dir() else set()
+    return sorted(name for name in names if MODEL_NAME.match(name))
 
 
 def sha256_of(path: Path) -> str:
@@ -131,30 +187,28 @@ def sha256_of(path: Path) -> str:
 
 
 class ModelStore:
-    def __init__(self, uri: str | None, refresh_seconds: float, cache_dir: Path) -> None:
+    """One model name: its current version loaded on demand, re-checked, and kept serving through bad uploads."""
+
+    def __init__(
+        self, uri: str | None, refresh_seconds: float, cache_dir: Path, client: Callable[[], Any] = _s3_client
+    ) -> None:
         self.uri = uri
         self._source: Source | None = None
+        self._client = client
         self.refresh_seconds = refresh_seconds
         self.cache_dir = cache_dir
         self.model: LoadedModel | None = None
         self.last_error: dict[str, Any] | None = None
         self._failed_tag: str | None = None
         self._checked_at = -float("inf")
-
-    @classmethod
-    def from_env(cls) -> "ModelStore":
-        return cls(
-            os.environ.get("MODEL_URI"),
-            env_number("MODEL_REFRESH_SECONDS", 60, minimum=0),
-            Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
-        )
+        self._peeked: tuple[float, dict[str, Any] | None] = (-float("inf"), None)
 
     @property
     def source(self) -> Source:
         """Made on first use, inside refresh's error handling (boto3 is imported only for s3:// URIs)."""
         if self._source is None:
             assert self.uri
-            self._source = source_for(self.uri)
+            self._source = source_for(self.uri, self._client)
         return self._source
 
     def current(self) -> LoadedModel:
@@ -226,6 +280,36 @@ class ModelStore:
         partial.rename(target)
         return target
 
+    def unload(self) -> None:
+        """Forget the loaded model (R frees it at its next collection) and its cached model.rds in /tmp."""
+        if self.model is not None:
+            (self.cache_dir / f"{self.model.meta['rds_sha256']}.rds").unlink(missing_ok=True)
+            log("info", "model unloaded", model=self.model.ref)
+        self.model = None
+        self._checked_at = -float("inf")
+
+    def describe(self) -> dict[str, Any] | None:
+        """model.json of the loaded model (after its re-check), else as published, read at most every interval."""
+        if self.model is not None:
+            try:
+                return self.current().meta
+            except ModelUnavailable:
+                return None
+        at, meta = self._peeked
+        if time.monotonic() - at >= self.refresh_seconds:
+            meta = None
+            try:
+                meta = json.loads(self.source.read_json()[0])
+                if not isinstance(meta, dict):
+                    raise ValueError("model.json is not a JSON object")
+            except ModelMissing:
+                self._record_error(f"no model.json at {self.uri}")
+            except Exception as error:
+                self._record_error(f"{type(error).__name__}: {error}")
+                meta = None
+            self._peeked = (time.monotonic(), meta)
+        return meta
+
     def unavailable_message(self) -> str:
         reason = self.last_error["message"] if self.last_error else "no model loaded"
         if not self.uri:
@@ -248,3 +332,125 @@ class ModelStore:
         if self.last_error:
             health["load_error"] = self.last_error
         return health
+
+
+def memory_budget_bytes() -> int:
+    """MODEL_MEMORY_MB, else half the function's memory: the rest holds Python, R itself and a request's data."""
+    function_mb = env_number("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 1024, minimum=128)
+    return int(env_number("MODEL_MEMORY_MB", function_mb / 2, minimum=1) * 2**20)
+
+
+class ModelSet:
+    """Every published model: MODEL_URI is the default one, its siblings the others, loaded on first use (LRU)."""
+
+    def __init__(self, uri: str | None, refresh_seconds: float, cache_dir: Path, budget_bytes: int) -> None:
+        self.uri = uri
+        self.root, self.default = split_model_uri(uri) if uri else ("", "")
+        self.refresh_seconds = refresh_seconds
+        self.cache_dir = cache_dir
+        self.budget_bytes = budget_bytes
+        self._client: Any = None
+        self._stores: dict[str, ModelStore] = {}
+        self._names: list[str] = []
+        self._listed_at = -float("inf")
+        self._recent: OrderedDict[str, None] = OrderedDict()  # loaded names, least recently used first
+
+    @classmethod
+    def from_env(cls) -> "ModelSet":
+        return cls(
+            os.environ.get("MODEL_URI"),
+            env_number("MODEL_REFRESH_SECONDS", 60, minimum=0),
+            Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
+            memory_budget_bytes(),
+        )
+
+    def _shared_client(self) -> Any:
+        """One S3 client for every model (made on first use: boto3 is imported only for s3:// URIs)."""
+        if self._client is None:
+            self._client = _s3_client()
+        return self._client
+
+    def store(self, name: str | None = None) -> ModelStore:
+        """The store of a model by name (None: the default); UnknownModel when none is published under it."""
+        name = name or self.default
+        if name not in self._stores:
+            if name != self.default and name not in self.names():
+                raise UnknownModel(name, self.names())
+            # The default keeps MODEL_URI exactly as given, so that messages name what the user set.
+            uri = self.uri if name == self.default else model_uri(self.root, name)
+            self._stores[name] = ModelStore(uri, self.refresh_seconds, self.cache_dir, client=self._shared_client)
+        return self._stores[name]
+
+    def names(self) -> list[str]:
+        """Published model names, re-listed at most every MODEL_REFRESH_SECONDS; the default always among them."""
+        if self.uri and time.monotonic() - self._listed_at >= self.refresh_seconds:
+            try:
+                self._names = list_model_names(self.root, self._shared_client)
+            except Exception as error:  # an unreachable store keeps the last listing
+                log("error", "models not listed", reason=f"{type(error).__name__}: {error}", root=self.root)
+            self._listed_at = time.monotonic()
+        return sorted({*self._names, self.default} - {""})
+
+    def current(self, name: str | None = None) -> LoadedModel:
+        """The model to serve for name now; loading it may unload the least recently used others."""
+        name = name or self.default
+        store = self.store(name)
+        model = store.current()
+        self._recent[name] = None
+        self._recent.move_to_end(name)
+        self._keep_within_budget(keep=name)
+        return model
+
+    def loaded_bytes(self) -> int:
+        return sum(store.model.r_model.size_bytes for store in self._stores.values() if store.model is not None)
+
+    def _keep_within_budget(self, keep: str) -> None:
+        for name in list(self._recent):
+            if self.loaded_bytes() <= self.budget_bytes:
+                return
+            if name != keep:
+                self._stores[name].unload()
+                del self._recent[name]
+
+    def refresh(self) -> None:
+        """Load the default model now (the init phase), so the first request only predicts."""
+        store = self.store()
+        store.refresh()
+        if store.model is not None:
+            self._recent[self.default] = None
+
+    def describe(self) -> list[dict[str, Any]]:
+        """GET /models: every published model with what its model.json says and whether it is loaded."""
+        described = []
+        for name in self.names():
+            store = self.store(name)
+            meta = store.describe() or {}
+            entry: dict[str, Any] = {
+                "name": name,
+                "version": meta.get("version"),
+                "task": meta.get("task"),
+                "trained_at": meta.get("trained_at"),
+                "loaded": store.model is not None,
+                "default": name == self.default,
+            }
+            if store.last_error:
+                entry["load_error"] = store.last_error
+            described.append(entry)
+        return described
+
+    def health(self) -> dict[str, Any]:
+        """The default model's health (the route's contract), plus every model's own status."""
+        body = self.store().health()
+        models: dict[str, Any] = {}
+        for name in self.names():
+            store = self.store(name)
+            if store.model is None:
+                meta = store.describe() or {}
+                status = "unavailable" if store.last_error else "not_loaded"
+                models[name] = {"status": status, "version": meta.get("version"), "loaded": False}
+            else:
+                models[name] = {**store.health()["model"], "status": store.health()["status"], "loaded": True}
+            if store.last_error:
+                models[name]["load_error"] = store.last_error
+        body["models"] = models
+        return body

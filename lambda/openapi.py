@@ -49,7 +49,8 @@ def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
+def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str, Any]:
+    """The document of one model; prefix "/models/<name>" for its named routes, "" for the default's."""
     inputs = meta["inputs"]
     example = {spec["name"]: spec["example"] for spec in inputs}
     output = meta["output"]
@@ -125,7 +126,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
             ),
         },
         "paths": {
-            "/predict": {
+            f"{prefix}/predict": {
                 "post": {
                     "operationId": "predict",
                     "summary": f"Predict {output['name']} for one record or a batch of up to {max_rows}",
@@ -154,17 +155,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                     },
                 }
             },
-            "/health": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Whether a model is loaded, which one, and the last failed load if any",
-                    "responses": {
-                        "200": _json_response("a model is serving", {"type": "object"}),
-                        "503": _error_response("no model can be loaded"),
-                    },
-                }
-            },
-            "/metadata": {
+            f"{prefix}/metadata": {
                 "get": {
                     "operationId": "metadata",
                     "summary": "The model's model.json",
@@ -174,7 +165,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                     },
                 }
             },
-            "/openapi.json": {
+            f"{prefix}/openapi.json": {
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
@@ -184,6 +175,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                     },
                 }
             },
+            **({} if prefix else _SERVICE_PATHS),
         },
         "components": {
             "schemas": {
@@ -197,3 +189,25 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
             }
         },
     }
+
+
+# Routes of the service rather than of one model: only in the default model's document.
+_SERVICE_PATHS: dict[str, Any] = {
+    "/health": {
+        "get": {
+            "operationId": "health",
+            "summary": "Whether a model is loaded, which one, the last failed load if any, and every model's status",
+            "responses": {
+                "200": _json_response("a model is serving", {"type": "object"}),
+                "503": _error_response("no model can be loaded"),
+            },
+        }
+    },
+    "/models": {
+        "get": {
+            "operationId": "models",
+            "summary": "Every published model: name, version, task, trained_at, whether it is loaded",
+            "responses": {"200": _json_response("the models and the default's name", {"type": "object"})},
+        }
+    },
+}
