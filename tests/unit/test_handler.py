@@ -39,23 +39,6 @@ def assert_error(result: tuple[int, dict[str, str], Any], status: int, code: str
     return error
 
 
-@pytest.fixture(scope="session")
-def admission_variant(built_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The admission model refitted on half of its data: same inputs, another version."""
-    out = tmp_path_factory.mktemp("admission-variant")
-    script = (
-        'source("models/model_json.R"); source("models/admission/data.R"); d <- synthetic_admissions()[1:200, ];'
-        " fit <- glm(admit ~ gre + gpa + rank, data = d, family = binomial);"
-        ' write_model(fit, d, name = "admission", predict_args = list(type = "response"),'
-        ' output = list(name = "admit", type = "probability", threshold = 0.5, labels = c("rejected", "admitted")))'
-    )
-    subprocess.run(
-        ["Rscript", "-e", script], check=True, cwd=ROOT, env={"MODEL_OUTPUT_DIR": str(out), "PATH": "/usr/bin:/bin"}
-    )
-    assert model_json(out)["version"] != model_json(built_models / "admission")["version"]
-    return out
-
-
 # Routes
 
 
