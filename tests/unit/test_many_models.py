@@ -196,3 +196,21 @@ def test_direct_invoke_event_with_a_model_path_is_routed(both: ModuleType, model
     event["pathParameters"] = {"name": "boston"}
     response = both.lambda_handler(event, Context())
     assert json.loads(response["body"])["model"]["name"] == "boston"
+
+
+@pytest.mark.parametrize(
+    ("uri", "root", "name", "boston"),
+    [
+        ("s3://b/models/admission/", "s3://b/models/", "admission", "s3://b/models/boston/"),
+        ("s3://b/models/admission", "s3://b/models/", "admission", "s3://b/models/boston/"),
+        ("s3://b/admission/", "s3://b/", "admission", "s3://b/boston/"),
+        ("/srv/models/admission", "/srv/models", "admission", "/srv/models/boston"),
+    ],
+)
+def test_the_default_model_uri_names_the_folder_of_models(
+    handler: ModuleType, uri: str, root: str, name: str, boston: str
+) -> None:
+    import model_store
+
+    assert model_store.split_model_uri(uri) == (root, name)
+    assert model_store.model_uri(root, "boston") == boston
