@@ -66,11 +66,14 @@ def predict_body(payload: Any, name: str | None = None) -> dict[str, Any]:
         log("error", "predict() failed", r_error=str(error), model=model.ref, rows=rows.count)
         raise ApiError(500, "prediction_failed", "the model could not predict these records; see the logs") from None
     output = model.meta["output"]
-    return {
+    body: dict[str, Any] = {
         "predictions": [_prediction(output, value) for value in values],
         "model": model.ref,
         "warnings": rows.warnings,
     }
+    if rows.warnings_left_out:
+        body["warnings_left_out"] = rows.warnings_left_out
+    return body
 
 
 def _health() -> dict[str, Any]:
@@ -158,26 +161,28 @@ def _route(request: routing.Request, event: Any) -> dict[str, Any]:
     return methods[request.method](request, event, name)
 
 
-def _handle(request: routing.Request, event: Any) -> tuple[int, dict[str, Any]]:
+def _handle(event: Any) -> tuple[routing.Request, int, dict[str, Any]]:
+    # What the request is taken for until the event is read (reading it may fail, and that is answered too).
+    request = routing.Request(method="POST", path="/predict", body=None, via_http=routing.is_http(event))
     try:
+        request = routing.from_event(event)
         if not request.via_http:
-            return 200, predict_body(event)  # a direct invoke gets the body POST /predict would
+            return request, 200, predict_body(event)  # a direct invoke gets the body POST /predict would
         response = _route(request, event)
-        return int(response["statusCode"]), response
+        return request, int(response["statusCode"]), response
     except ApiError as api_error:
         error = api_error
     except Exception:  # the client gets a request id, never a stack trace
         log("error", "unhandled error", traceback=traceback.format_exc())
         error = ApiError(500, "internal_error", f"internal error; quote request id {request_id.get()}")
-    return error.status, error_response(error) if request.via_http else error.body()
+    return request, error.status, error_response(error) if request.via_http else error.body()
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     token = request_id.set(getattr(context, "aws_request_id", None))
     try:
-        request = routing.from_event(event)
-        status, response = _handle(request, event)
+        request, status, response = _handle(event)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         log(
             "info",

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from validation import FLOAT_MAX, INTEGER_PATTERN, NUMBER_MAX_LENGTH, NUMBER_PATTERN, R_INT_MAX
+from validation import FLOAT_MAX, INTEGER_PATTERN, MAX_DETAILS, NUMBER_MAX_LENGTH, NUMBER_PATTERN, R_INT_MAX
 
 _OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
     "probability": {
@@ -75,6 +75,14 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
         },
         "example": {"instances": [example]},
     }
+    records = {
+        "type": "array",
+        "description": "a batch as a top-level array of records (R: jsonlite::toJSON(data_frame))",
+        "minItems": 1,
+        "maxItems": max_rows,
+        "items": {"$ref": "#/components/schemas/Record"},
+        "example": [example],
+    }
     detail = {
         "type": "object",
         "required": ["field", "reason", "message"],
@@ -91,7 +99,12 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
         "properties": {
             "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/Prediction"}},
             "model": {"$ref": "#/components/schemas/ModelRef"},
-            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Detail"}},
+            "warnings": {
+                "type": "array",
+                "maxItems": MAX_DETAILS,
+                "items": {"$ref": "#/components/schemas/Detail"},
+            },
+            "warnings_left_out": {"type": "integer", "minimum": 1, "description": "warnings beyond the first ones"},
         },
     }
     error = {
@@ -138,6 +151,7 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
                                     "oneOf": [
                                         {"$ref": "#/components/schemas/Record"},
                                         {"$ref": "#/components/schemas/Batch"},
+                                        {"$ref": "#/components/schemas/Records"},
                                     ]
                                 },
                                 "example": example,
@@ -148,7 +162,7 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
                         "200": _json_response(
                             "predictions in input order", {"$ref": "#/components/schemas/Predictions"}
                         ),
-                        "400": _error_response("malformed JSON, not an object, or an empty batch"),
+                        "400": _error_response("malformed JSON, not a record or a batch, or an empty batch"),
                         "413": _error_response(f"more than {max_rows} instances"),
                         "422": _error_response("invalid fields; details name each one"),
                         "503": _error_response("no model can be loaded"),
@@ -181,6 +195,7 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
             "schemas": {
                 "Record": record,
                 "Batch": batch,
+                "Records": records,
                 "Prediction": _OUTPUT_SCHEMAS[output["type"]],
                 "Predictions": predictions,
                 "Detail": detail,

@@ -213,7 +213,7 @@ def test_integer_inputs_accept_whole_numbers(
     [
         pytest.param("{not json", "malformed_json", id="malformed JSON"),
         pytest.param("", "empty_body", id="empty body"),
-        pytest.param("[1, 2]", "not_an_object", id="an array"),
+        pytest.param("[]", "empty_batch", id="an empty array"),
         pytest.param('"gre"', "not_an_object", id="a string"),
         pytest.param("null", "not_an_object", id="null"),
         pytest.param('{"instances": []}', "empty_batch", id="empty batch"),
@@ -475,3 +475,55 @@ def test_bad_settings_fall_back_to_defaults(serve: Callable[..., ModuleType], ca
     record = example(built_models / "admission")
     assert call("POST", "/predict", {"instances": [record] * 1000})[0] == 200
     assert call("POST", "/predict", {"instances": [record] * 1001})[0] == 413
+
+
+# A top-level array of records (R users: jsonlite::toJSON(df)), capped details, unreadable events
+
+
+def test_top_level_array_of_records_is_a_batch(admission: ModuleType, call: Call, built_models: Path) -> None:
+    good = example(built_models / "admission")
+    records = [good, {**good, "gre": 300}]
+    status, _, body = call("POST", "/predict", records)
+    assert status == 200, body
+    assert body == call("POST", "/predict", {"instances": records})[2]
+    assert [p["probability"] for p in body["predictions"]] == pytest.approx(
+        r_predict(built_models / "admission", records), rel=1e-12
+    )
+    error = assert_error(call("POST", "/predict", [good, {**good, "gpa": "x"}]), 422, "invalid_input")
+    assert [(d["row"], d["field"]) for d in error["details"]] == [(1, "gpa")]
+    assert_error(call("POST", "/predict", [good] * 1001), 413, "batch_too_large")
+    assert_error(call("POST", "/predict", [1, 2]), 422, "invalid_input")  # rows must be records
+    document = call("GET", "/openapi.json")[2]
+    assert document["components"]["schemas"]["Records"]["maxItems"] == 1000
+
+
+def test_warnings_and_errors_are_capped_saying_how_many_were_left_out(
+    admission: ModuleType, call: Call, built_models: Path
+) -> None:
+    far = {**example(built_models / "admission"), "gre": 10_000, "gpa": 40}  # two warnings per row
+    status, _, body = call("POST", "/predict", {"instances": [far] * 100})
+    assert status == 200
+    assert len(body["warnings"]) == 50
+    assert body["warnings_left_out"] == 150
+    assert "warnings_left_out" not in call("POST", "/predict", far)[2]
+    error = assert_error(call("POST", "/predict", {"instances": [{"gre": "x"}] * 30}), 422, "invalid_input")
+    assert len(error["details"]) == 50
+    assert error["message"] == "90 invalid field(s); see details (the first 50; 40 more left out)"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        pytest.param({"isBase64Encoded": True, "body": "not base64!"}, "malformed_body", id="bad base64"),
+        pytest.param({"requestContext": ["not", "an", "object"]}, "malformed_event", id="requestContext a list"),
+        pytest.param({"requestContext": {"http": "GET"}}, "malformed_event", id="requestContext.http a string"),
+        pytest.param({"path": 7, "resource": None}, "malformed_event", id="path a number"),
+        pytest.param({"body": {"gre": 800}}, "malformed_event", id="body an object"),
+    ],
+)
+def test_an_unreadable_event_gets_a_json_400(admission: ModuleType, change: dict[str, Any], code: str) -> None:
+    event = {**rest_event("POST", "/predict", {"gre": 800}), **change}
+    response = admission.lambda_handler(event, Context())
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] == code
+    assert response["headers"]["Access-Control-Allow-Origin"] == "*"
