@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.localstack, pytest.mark.stack]
 
 MODELS = Path(__file__).resolve().parents[2] / "build" / "models"
 ORIGIN = "http://example.test"
+JSON = {"Content-Type": "application/json"}
 
 
 def wait_for(what: str, check: Any, timeout_s: float = 60.0) -> None:
@@ -192,3 +193,17 @@ def test_a_broken_model_leaves_the_others_serving(stack: Any, bucket: ModelBucke
     assert health.json()["status"] == "ok"
     assert health.json()["models"][temporary_name]["status"] == "unavailable"
     assert health.json()["models"]["boston"]["status"] == "ok"
+
+
+@pytest.mark.usefixtures("boston_published")
+@pytest.mark.parametrize("path", ["/predict", "/models/boston/predict"])
+def test_a_top_level_array_of_records_is_a_batch(stack: Any, path: str) -> None:
+    """What R's httr::POST(url, body = jsonlite::toJSON(df)) sends: an array of records, no "instances"."""
+    name = "boston" if "boston" in path else "admission"
+    sent = records(MODELS / name)
+    response = requests.post(f"{stack.api_url}{path}", data=json.dumps(sent), timeout=60, headers=JSON)
+    assert response.status_code == 200, response.text
+    key = "probability" if name == "admission" else "value"
+    assert [p[key] for p in response.json()["predictions"]] == pytest.approx(r_predict(MODELS / name, sent), rel=1e-12)
+    too_many = requests.post(f"{stack.api_url}{path}", data=json.dumps(sent * 501), timeout=60, headers=JSON)
+    assert too_many.status_code == 413, too_many.text
