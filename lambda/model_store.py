@@ -233,7 +233,9 @@ class ModelStore:
                 return
             if tag == self._failed_tag:
                 return
-            self.model = self._load()
+            replaced, self.model = self.model, self._load()
+            if replaced is not None and replaced.meta["rds_sha256"] != self.model.meta["rds_sha256"]:
+                self._forget_rds(replaced)  # /tmp is small and shared by every model
             self.last_error = None
             self._failed_tag = None
             log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
@@ -283,10 +285,13 @@ class ModelStore:
     def unload(self) -> None:
         """Forget the loaded model (R frees it at its next collection) and its cached model.rds in /tmp."""
         if self.model is not None:
-            (self.cache_dir / f"{self.model.meta['rds_sha256']}.rds").unlink(missing_ok=True)
+            self._forget_rds(self.model)
             log("info", "model unloaded", model=self.model.ref)
         self.model = None
         self._checked_at = -float("inf")
+
+    def _forget_rds(self, model: LoadedModel) -> None:
+        (self.cache_dir / f"{model.meta['rds_sha256']}.rds").unlink(missing_ok=True)
 
     def describe(self) -> dict[str, Any] | None:
         """model.json of the loaded model (after its re-check), else as published, read at most every interval."""
@@ -449,7 +454,8 @@ class ModelSet:
                 status = "unavailable" if store.last_error else "not_loaded"
                 models[name] = {"status": status, "version": meta.get("version"), "loaded": False}
             else:
-                models[name] = {**store.health()["model"], "status": store.health()["status"], "loaded": True}
+                own = store.health()
+                models[name] = {**own["model"], "status": own["status"], "loaded": True}
             if store.last_error:
                 models[name]["load_error"] = store.last_error
         body["models"] = models

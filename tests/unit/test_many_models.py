@@ -214,3 +214,17 @@ def test_the_default_model_uri_names_the_folder_of_models(
 
     assert model_store.split_model_uri(uri) == (root, name)
     assert model_store.model_uri(root, "boston") == boston
+
+
+def test_a_replaced_version_leaves_tmp(
+    serve: Callable[..., ModuleType], call: Call, models_root: Path, admission_variant: Path, tmp_path: Path
+) -> None:
+    serve(models_root / "admission", model_refresh_seconds=0)
+    for name in ("model.rds", "model.json"):  # publish the new version: model.rds, then model.json
+        shutil.copy(admission_variant / name, models_root / "admission" / name)
+    assert (
+        call("POST", "/predict", example(models_root / "admission"))[2]["model"]["version"]
+        == model_json(admission_variant)["version"]
+    )
+    cached = [path.stem for path in (tmp_path / "model-cache").glob("*.rds")]
+    assert cached == [model_json(admission_variant)["rds_sha256"]]
