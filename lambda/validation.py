@@ -15,6 +15,8 @@ NUMBER_MAX_LENGTH = 40
 INTEGER_PATTERN = r"^\s*[-+]?\d{1,9}\s*$"
 # The largest finite double: JSON numbers beyond it are refused, and the document says so.
 FLOAT_MAX = 1.7976931348623157e308
+# The same bound as the document's decimal text means it: a JSON integer just beyond it would round to FLOAT_MAX.
+FLOAT_MAX_DECIMAL = 17976931348623157 * 10**292
 _NUMBER = re.compile(NUMBER_PATTERN)
 _INTEGER = re.compile(INTEGER_PATTERN)
 R_INT_MAX = 2**31 - 1  # R's NA_integer_ is -2^31
@@ -77,6 +79,8 @@ class Input:
         try:
             number = float(value)
         except OverflowError:
+            number = math.inf
+        if isinstance(value, int) and abs(value) > FLOAT_MAX_DECIMAL:
             number = math.inf
         if not math.isfinite(number):
             raise Invalid("type", f"{self.name} must be a finite number, got {value!r}")

@@ -234,6 +234,7 @@ def test_malformed_bodies_get_400(admission: ModuleType, call: Call, raw: str, c
         pytest.param({"gpa": ".1E400"}, "gpa", "type", id="three-digit exponent string"),
         pytest.param({"gpa": "1" * 41}, "gpa", "type", id="over-long number string"),
         pytest.param({"gpa": 10**400}, "gpa", "type", id="integer beyond a double"),
+        pytest.param({"gpa": -(17976931348623157 * 10**292 + 1)}, "gpa", "type", id="integer just beyond the bound"),
         pytest.param({"gpa": True}, "gpa", "type", id="boolean for a number"),
         pytest.param({"gpa": [4]}, "gpa", "type", id="array for a number"),
         pytest.param({"rank": "7"}, "rank", "unknown_level", id="unknown level"),
