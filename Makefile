@@ -34,12 +34,20 @@ localstack-down:  ## Stop LocalStack and every function process it started
 	@if [ -x $(PY) ]; then $(PY) localstack/ctl.py down; fi
 
 .PHONY: up
-up: package localstack-up  ## Bring the whole stack up on LocalStack; print the site, the API and one prediction
+up: package localstack-up  ## Bring the stack up on LocalStack serving every built model (MODELS=a,b; MODEL: default)
 	@$(PY) scripts/stack.py up
 
 .PHONY: publish-model
-publish-model: model  ## Serve build/models/<MODEL> from the running stack: upload it, no apply, no redeploy
+publish-model: model  ## Publish build/models/<MODEL> to the running stack as a new version: no apply, no redeploy
 	@$(PY) scripts/stack.py publish-model
+
+.PHONY: model-versions
+model-versions:  ## List the kept versions of MODEL: model version, trained_at, published, S3 version id, serving
+	@$(PY) scripts/stack.py model-versions
+
+.PHONY: rollback-model
+rollback-model:  ## Serve the previous version of MODEL again (VERSION=<model version>: that one); no apply
+	@$(PY) scripts/stack.py rollback-model
 
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack

@@ -114,6 +114,24 @@ def render(r: dict[str, Any]) -> str:
         cells = [name, *(run.get(k, "-") for k in ("clients", "requests", "errors"))]
         cells += [*(lat.get(k, "-") for k in ("p50", "p95", "p99")), run.get("throughput_rps", "-")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    many = r.get("many_models") or {}
+    if many:
+        lines += [
+            "",
+            "## Many models in one function (handler in-process, host R)",
+            "",
+            "| Measure | Value |",
+            "|---|---|",
+            f"| Warm p50, POST /predict (default) | {_fmt(lookup(r, 'many_models.default_route_ms.p50'), ' ms')} |",
+            f"| Warm p50, POST /models/{{name}}/predict | {_fmt(lookup(r, 'many_models.named_route_ms.p50'), ' ms')} |",
+            f"| Routing cost of the named route (p50) | {_fmt(many.get('routing_overhead_p50_ms'), ' ms', 4)} |",
+            *(
+                f"| First use of {name} (load from the model folder + predict) | {_fmt(ms, ' ms')} |"
+                for name, ms in (many.get("first_use_ms") or {}).items()
+            ),
+            f"| Process memory (RSS) with every model loaded | {_fmt(many.get('rss_all_loaded_mb'), ' MB')} |",
+            f"| The loaded models in R (object.size) | {_fmt(many.get('models_in_r_mb'), ' MB')} |",
+        ]
     lines += [
         "",
         "## How it was measured",

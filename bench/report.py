@@ -139,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             handler = inprocess.import_handler(f"{model_dir}/")
             inprocess.handler_load(handler, record, total=50)  # warm R and the model before timing
             report["load_in_process"] = inprocess.handler_load(handler, record, total=args.load).as_dict()
+            report["many_models"] = inprocess.many_models(handler, BUILD / "models", args.model, record, args.load)
 
     def measure_stack() -> None:
         with live.live_stack(args.model, args.stack_json) as outputs:

@@ -11,12 +11,12 @@ import openapi
 import routing
 from init_phases import PHASES_MS, phase, process_age_ms
 from logs import log, request_id
-from model_store import LoadedModel, ModelStore, ModelUnavailable
+from model_store import MODEL_NAME, LoadedModel, ModelSet, ModelUnavailable, UnknownModel
 from responses import ApiError, error_response, finite, json_response
 from settings import env_number
 
-STORE = ModelStore.from_env()
-STORE.prefetch()  # the S3 client and the model's reads run in a thread while R starts
+STORE = ModelSet.from_env()
+STORE.prefetch()  # the default model's S3 reads run in a thread while R starts
 
 with phase("r_start"):
     from r_bridge import RError  # noqa: E402  (imports rpy2 and starts R, once per execution environment)
@@ -30,10 +30,10 @@ log(
 )
 
 
-def reset_model_store() -> ModelStore:
-    """Forget the model and re-read MODEL_URI/MODEL_REFRESH_SECONDS (a new execution environment, minus R)."""
+def reset_model_store() -> ModelSet:
+    """Forget the models and re-read the settings (a new execution environment, minus R)."""
     global STORE
-    STORE = ModelStore.from_env()
+    STORE = ModelSet.from_env()
     STORE.refresh()
     return STORE
 
@@ -42,11 +42,19 @@ def max_batch_rows() -> int:
     return int(env_number("MAX_BATCH_ROWS", 1000, minimum=1))
 
 
-def _model() -> LoadedModel:
+def _model(name: str | None = None) -> LoadedModel:
+    """The model to serve: by name, or the default (MODEL_URI) for the unprefixed routes and direct invokes."""
     try:
-        return STORE.current()
+        return STORE.current(name)
+    except UnknownModel as unknown:
+        raise ApiError(
+            404,
+            "unknown_model",
+            f"no model named {unknown.name!r}; the models are {', '.join(unknown.known) or 'none yet'} (GET /models)",
+            {"known": unknown.known},
+        ) from None
     except ModelUnavailable as unavailable:
-        raise ApiError(503, "model_unavailable", str(unavailable), STORE.last_error) from None
+        raise ApiError(503, "model_unavailable", str(unavailable), STORE.store(name).last_error) from None
 
 
 def _prediction(output: dict[str, Any], value: Any) -> dict[str, Any]:
@@ -60,8 +68,8 @@ def _prediction(output: dict[str, Any], value: Any) -> dict[str, Any]:
     return {"value": finite(value)}
 
 
-def predict_body(payload: Any) -> dict[str, Any]:
-    model = _model()
+def predict_body(payload: Any, name: str | None = None) -> dict[str, Any]:
+    model = _model(name)
     rows = model.schema.rows(payload, max_batch_rows())
     try:
         values = model.r_model.predict(rows.columns)
@@ -69,11 +77,14 @@ def predict_body(payload: Any) -> dict[str, Any]:
         log("error", "predict() failed", r_error=str(error), model=model.ref, rows=rows.count)
         raise ApiError(500, "prediction_failed", "the model could not predict these records; see the logs") from None
     output = model.meta["output"]
-    return {
+    body: dict[str, Any] = {
         "predictions": [_prediction(output, value) for value in values],
         "model": model.ref,
         "warnings": rows.warnings,
     }
+    if rows.warnings_left_out:
+        body["warnings_left_out"] = rows.warnings_left_out
+    return body
 
 
 def _health() -> dict[str, Any]:
@@ -81,41 +92,66 @@ def _health() -> dict[str, Any]:
         STORE.current()
     except ModelUnavailable as unavailable:
         body = STORE.health()
-        body["error"] = {"code": "model_unavailable", "message": str(unavailable), "details": STORE.last_error}
+        details = STORE.store().last_error
+        body["error"] = {"code": "model_unavailable", "message": str(unavailable), "details": details}
         return json_response(503, body)
     return json_response(200, STORE.health())
 
 
-def _predict_response(request: routing.Request, event: Any) -> dict[str, Any]:
-    body = predict_body(routing.json_body(request, event))
+Handler = Callable[[routing.Request, Any, str | None], dict[str, Any]]
+
+
+def _predict_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
+    body = predict_body(routing.json_body(request, event), name)
     return json_response(200, body, {"X-Model-Version": body["model"]["version"]})
 
 
-def _health_response(request: routing.Request, event: Any) -> dict[str, Any]:
+def _health_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
     return _health()
 
 
-def _metadata_response(request: routing.Request, event: Any) -> dict[str, Any]:
-    return json_response(200, _model().meta)
+def _metadata_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
+    return json_response(200, _model(name).meta)
 
 
-def _openapi_response(request: routing.Request, event: Any) -> dict[str, Any]:
-    return json_response(200, openapi.document(_model().meta, max_batch_rows()))
+def _openapi_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
+    prefix = f"/models/{name}" if name else ""
+    return json_response(200, openapi.document(_model(name).meta, max_batch_rows(), prefix))
 
 
-ROUTES: dict[str, dict[str, Callable[[routing.Request, Any], dict[str, Any]]]] = {
+def _models_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
+    return json_response(200, {"default": STORE.default or None, "models": STORE.describe()})
+
+
+# The default model's routes; each but /health is also served per model under /models/{name}.
+ROUTES: dict[str, dict[str, Handler]] = {
     "/predict": {"POST": _predict_response},
     "/health": {"GET": _health_response},
     "/metadata": {"GET": _metadata_response},
     "/openapi.json": {"GET": _openapi_response},
+    "/models": {"GET": _models_response},
 }
+MODEL_ROUTES = ("/predict", "/metadata", "/openapi.json")
+MODEL_ROUTE_TEMPLATE = "/models/{name}"
+
+
+def _split_model_path(path: str) -> tuple[str, str | None]:
+    """/models/boston/predict -> (/predict, boston); any other path stays as it is, for the default model."""
+    parts = path.split("/")
+    if len(parts) == 4 and parts[1] == "models" and f"/{parts[3]}" in MODEL_ROUTES:
+        return f"/{parts[3]}", parts[2]
+    return path, None
 
 
 def _route(request: routing.Request, event: Any) -> dict[str, Any]:
-    methods = ROUTES.get(request.path)
+    route, name = _split_model_path(request.path)
+    methods = ROUTES.get(route)
     if methods is None:
         known = ", ".join(f"{method} {path}" for path, by_method in ROUTES.items() for method in by_method)
-        raise ApiError(404, "not_found", f"no route {request.method} {request.path}; the routes are {known}")
+        per_model = ", ".join(f"{MODEL_ROUTE_TEMPLATE}{path}" for path in MODEL_ROUTES)
+        raise ApiError(
+            404, "not_found", f"no route {request.method} {request.path}; the routes are {known}, {per_model}"
+        )
     if request.method == "OPTIONS":
         return json_response(200, {})
     if request.method not in methods:
@@ -126,29 +162,38 @@ def _route(request: routing.Request, event: Any) -> dict[str, Any]:
             f"{request.path} accepts {allowed}, not {request.method}",
             headers={"Allow": allowed},
         )
-    return methods[request.method](request, event)
+    if name is not None and not MODEL_NAME.match(name):
+        raise ApiError(
+            404,
+            "unknown_model",
+            f"{name[:80]!r} is not a model name (lower case letters, digits, - and _); GET /models lists them",
+            {"known": STORE.names()},
+        )
+    return methods[request.method](request, event, name)
 
 
-def _handle(request: routing.Request, event: Any) -> tuple[int, dict[str, Any]]:
+def _handle(event: Any) -> tuple[routing.Request, int, dict[str, Any]]:
+    # What the request is taken for until the event is read (reading it may fail, and that is answered too).
+    request = routing.Request(method="POST", path="/predict", body=None, via_http=routing.is_http(event))
     try:
+        request = routing.from_event(event)
         if not request.via_http:
-            return 200, predict_body(event)  # a direct invoke gets the body POST /predict would
+            return request, 200, predict_body(event)  # a direct invoke gets the body POST /predict would
         response = _route(request, event)
-        return int(response["statusCode"]), response
+        return request, int(response["statusCode"]), response
     except ApiError as api_error:
         error = api_error
     except Exception:  # the client gets a request id, never a stack trace
         log("error", "unhandled error", traceback=traceback.format_exc())
         error = ApiError(500, "internal_error", f"internal error; quote request id {request_id.get()}")
-    return error.status, error_response(error) if request.via_http else error.body()
+    return request, error.status, error_response(error) if request.via_http else error.body()
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     token = request_id.set(getattr(context, "aws_request_id", None))
     try:
-        request = routing.from_event(event)
-        status, response = _handle(request, event)
+        request, status, response = _handle(event)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         log(
             "info",

@@ -1,13 +1,19 @@
-"""The model being served: read from MODEL_URI (s3://bucket/prefix/ or a local folder), cached in /tmp,
-re-checked at most every MODEL_REFRESH_SECONDS. model.json is the commit point; a model that fails to load
-leaves the previous one serving and is reported."""
+"""The models being served: MODEL_URI (s3://bucket/<name>/ or a local folder <root>/<name>) names the default
+model; its siblings under the same parent are the other models, one folder each. Each is loaded on first use,
+cached in /tmp, re-checked at most every MODEL_REFRESH_SECONDS, and the least recently used is unloaded when
+the loaded models outgrow the memory budget. model.json is the commit point; a model that fails to load leaves
+its previous version serving and is reported, and never affects another model. S3 is read with s3_objects (the
+standard library), so that the cold start imports no boto3; the default model is read ahead while R starts."""
 
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,6 +40,19 @@ class ModelMissing(Exception):
 
 class ModelAccessDenied(Exception):
     """S3 refused the read: the function's role lacks a permission (the message names it)."""
+
+
+class UnknownModel(Exception):
+    """No model of that name is published; known names the ones that are."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = known
+
+
+# A model's name is its folder: models/README.md's rule (lower case, digits, - and _).
+MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -82,13 +101,20 @@ class LocalSource:
         target.write_bytes((self.folder / "model.rds").read_bytes())
 
 
+def _split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    return bucket, prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+# The S3 reader of a bucket; a ModelSet passes one shared by all its models (one keep-alive connection).
+ReaderFor = Callable[[str], S3Reader]
+
+
 class S3Source:
-    def __init__(self, uri: str) -> None:
-        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-        self.bucket = bucket
-        self.prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        self.uri = f"s3://{bucket}/{self.prefix}"
-        self._reader = S3Reader(bucket)
+    def __init__(self, uri: str, reader: S3Reader) -> None:
+        self.bucket, self.prefix = _split_s3(uri)
+        self.uri = f"s3://{self.bucket}/{self.prefix}"
+        self._reader = reader
 
     def _classified(self, error: Exception, key: str) -> Exception:
         """A missing object becomes ModelMissing, a refusal ModelAccessDenied; anything else stays itself."""
@@ -126,8 +152,39 @@ class S3Source:
             raise self._classified(error, "model.rds") from None
 
 
-def source_for(uri: str) -> Source:
-    return S3Source(uri) if uri.startswith("s3://") else LocalSource(uri.removeprefix("file://"))
+def source_for(uri: str, reader_for: ReaderFor = S3Reader) -> Source:
+    if uri.startswith("s3://"):
+        return S3Source(uri, reader_for(_split_s3(uri)[0]))
+    return LocalSource(uri.removeprefix("file://"))
+
+
+def split_model_uri(uri: str) -> tuple[str, str]:
+    """s3://bucket/admission/ -> (s3://bucket/, admission); build/models/admission -> (build/models, admission)."""
+    if uri.startswith("s3://"):
+        bucket, prefix = _split_s3(uri)
+        parent, _, name = prefix.rstrip("/").rpartition("/")
+        return f"s3://{bucket}/{parent + '/' if parent else ''}", name
+    folder = Path(uri.removeprefix("file://"))
+    return str(folder.parent), folder.name
+
+
+def model_uri(root: str, name: str) -> str:
+    return f"{root}{name}/" if root.startswith("s3://") else str(Path(root) / name)
+
+
+def list_model_names(root: str, reader_for: ReaderFor = S3Reader) -> list[str]:
+    """The names under root that hold a model.json (current objects only)."""
+    names: set[str] = set()
+    if root.startswith("s3://"):
+        bucket, prefix = _split_s3(root)
+        for key in reader_for(bucket).list(prefix).keys:
+            name, _, rest = key[len(prefix) :].partition("/")
+            if rest == "model.json":
+                names.add(name)
+    else:
+        folder = Path(root.removeprefix("file://"))
+        names = {path.parent.name for path in folder.glob("*/model.json")} if folder.is_dir() else set()
+    return sorted(name for name in names if MODEL_NAME.match(name))
 
 
 def sha256_of(path: Path) -> str:
@@ -139,32 +196,30 @@ def sha256_of(path: Path) -> str:
 
 
 class ModelStore:
-    def __init__(self, uri: str | None, refresh_seconds: float, cache_dir: Path) -> None:
+    """One model name: its current version loaded on demand, re-checked, and kept serving through bad uploads."""
+
+    def __init__(
+        self, uri: str | None, refresh_seconds: float, cache_dir: Path, reader_for: ReaderFor = S3Reader
+    ) -> None:
         self.uri = uri
         self._source: Source | None = None
+        self._reader_for = reader_for
         self.refresh_seconds = refresh_seconds
         self.cache_dir = cache_dir
         self.model: LoadedModel | None = None
         self.last_error: dict[str, Any] | None = None
         self._failed_tag: str | None = None
         self._checked_at = -float("inf")
+        self._peeked: tuple[float, dict[str, Any] | None] = (-float("inf"), None)
         self._prefetch: threading.Thread | None = None
         self._prefetched: tuple[bytes, str] | None = None
-
-    @classmethod
-    def from_env(cls) -> "ModelStore":
-        return cls(
-            os.environ.get("MODEL_URI"),
-            env_number("MODEL_REFRESH_SECONDS", 60, minimum=0),
-            Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
-        )
 
     @property
     def source(self) -> Source:
         """Made on first use, inside refresh's error handling."""
         if self._source is None:
             assert self.uri
-            self._source = source_for(self.uri)
+            self._source = source_for(self.uri, self._reader_for)
         return self._source
 
     def current(self) -> LoadedModel:
@@ -176,7 +231,7 @@ class ModelStore:
         return self.model
 
     def prefetch(self) -> None:
-        """Start reading model.json and model.rds in a thread (I/O and the S3 client's import overlap R's start);
+        """Start reading model.json and model.rds in a thread (the S3 I/O overlaps R's start);
         the next refresh() waits for it and uses what it read."""
         if self.uri:
             self._prefetch = threading.Thread(target=self._read_ahead, name="model-prefetch", daemon=True)
@@ -209,7 +264,9 @@ class ModelStore:
                 return
             if tag == self._failed_tag:
                 return
-            self.model = self._load(prefetched)
+            replaced, self.model = self.model, self._load(prefetched)
+            if replaced is not None and replaced.meta["rds_sha256"] != self.model.meta["rds_sha256"]:
+                self._forget_rds(replaced)  # /tmp is small and shared by every model
             self.last_error = None
             self._failed_tag = None
             log("info", "model loaded", model=self.model.ref, uri=self.source.uri)
@@ -261,6 +318,39 @@ class ModelStore:
         partial.rename(target)
         return target
 
+    def unload(self) -> None:
+        """Forget the loaded model (R frees it at its next collection) and its cached model.rds in /tmp."""
+        if self.model is not None:
+            self._forget_rds(self.model)
+            log("info", "model unloaded", model=self.model.ref)
+        self.model = None
+        self._checked_at = -float("inf")
+
+    def _forget_rds(self, model: LoadedModel) -> None:
+        (self.cache_dir / f"{model.meta['rds_sha256']}.rds").unlink(missing_ok=True)
+
+    def describe(self) -> dict[str, Any] | None:
+        """model.json of the loaded model (after its re-check), else as published, read at most every interval."""
+        if self.model is not None:
+            try:
+                return self.current().meta
+            except ModelUnavailable:
+                return None
+        at, meta = self._peeked
+        if time.monotonic() - at >= self.refresh_seconds:
+            meta = None
+            try:
+                meta = json.loads(self.source.read_json()[0])
+                if not isinstance(meta, dict):
+                    raise ValueError("model.json is not a JSON object")
+            except ModelMissing:
+                self._record_error(f"no model.json at {self.uri}")
+            except Exception as error:
+                self._record_error(f"{type(error).__name__}: {error}")
+                meta = None
+            self._peeked = (time.monotonic(), meta)
+        return meta
+
     def unavailable_message(self) -> str:
         reason = self.last_error["message"] if self.last_error else "no model loaded"
         if not self.uri:
@@ -285,3 +375,130 @@ class ModelStore:
         if self.last_error:
             health["load_error"] = self.last_error
         return health
+
+
+def memory_budget_bytes() -> int:
+    """MODEL_MEMORY_MB, else half the function's memory: the rest holds Python, R itself and a request's data."""
+    function_mb = env_number("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 1024, minimum=128)
+    return int(env_number("MODEL_MEMORY_MB", function_mb / 2, minimum=1) * 2**20)
+
+
+class ModelSet:
+    """Every published model: MODEL_URI is the default one, its siblings the others, loaded on first use (LRU)."""
+
+    def __init__(self, uri: str | None, refresh_seconds: float, cache_dir: Path, budget_bytes: int) -> None:
+        self.uri = uri
+        self.root, self.default = split_model_uri(uri) if uri else ("", "")
+        self.refresh_seconds = refresh_seconds
+        self.cache_dir = cache_dir
+        self.budget_bytes = budget_bytes
+        self._readers: dict[str, S3Reader] = {}
+        self._stores: dict[str, ModelStore] = {}
+        self._names: list[str] = []
+        self._listed_at = -float("inf")
+        self._recent: OrderedDict[str, None] = OrderedDict()  # loaded names, least recently used first
+
+    @classmethod
+    def from_env(cls) -> "ModelSet":
+        return cls(
+            os.environ.get("MODEL_URI"),
+            env_number("MODEL_REFRESH_SECONDS", 60, minimum=0),
+            Path(os.environ.get("MODEL_CACHE_DIR") or Path(tempfile.gettempdir()) / "model-cache"),
+            memory_budget_bytes(),
+        )
+
+    def _shared_reader(self, bucket: str) -> S3Reader:
+        """One S3 reader (one keep-alive connection) per bucket for every model, made on first use."""
+        if bucket not in self._readers:
+            self._readers[bucket] = S3Reader(bucket)
+        return self._readers[bucket]
+
+    def store(self, name: str | None = None) -> ModelStore:
+        """The store of a model by name (None: the default); UnknownModel when none is published under it."""
+        name = name or self.default
+        if name not in self._stores:
+            if name != self.default and name not in self.names():
+                raise UnknownModel(name, self.names())
+            # The default keeps MODEL_URI exactly as given, so that messages name what the user set.
+            uri = self.uri if name == self.default else model_uri(self.root, name)
+            self._stores[name] = ModelStore(uri, self.refresh_seconds, self.cache_dir, self._shared_reader)
+        return self._stores[name]
+
+    def names(self) -> list[str]:
+        """Published model names, re-listed at most every MODEL_REFRESH_SECONDS; the default always among them."""
+        if self.uri and time.monotonic() - self._listed_at >= self.refresh_seconds:
+            try:
+                self._names = list_model_names(self.root, self._shared_reader)
+            except Exception as error:  # an unreachable store keeps the last listing
+                log("error", "models not listed", reason=f"{type(error).__name__}: {error}", root=self.root)
+            self._listed_at = time.monotonic()
+        return sorted({*self._names, self.default} - {""})
+
+    def current(self, name: str | None = None) -> LoadedModel:
+        """The model to serve for name now; loading it may unload the least recently used others."""
+        name = name or self.default
+        store = self.store(name)
+        model = store.current()
+        self._recent[name] = None
+        self._recent.move_to_end(name)
+        self._keep_within_budget(keep=name)
+        return model
+
+    def loaded_bytes(self) -> int:
+        return sum(store.model.r_model.size_bytes for store in self._stores.values() if store.model is not None)
+
+    def _keep_within_budget(self, keep: str) -> None:
+        for name in list(self._recent):
+            if self.loaded_bytes() <= self.budget_bytes:
+                return
+            if name != keep:
+                self._stores[name].unload()
+                del self._recent[name]
+
+    def prefetch(self) -> None:
+        """Start reading the default model in a thread, while R starts (the init phase)."""
+        self.store().prefetch()
+
+    def refresh(self) -> None:
+        """Load the default model now (the init phase), so the first request only predicts."""
+        store = self.store()
+        store.refresh()
+        if store.model is not None:
+            self._recent[self.default] = None
+
+    def describe(self) -> list[dict[str, Any]]:
+        """GET /models: every published model with what its model.json says and whether it is loaded."""
+        described = []
+        for name in self.names():
+            store = self.store(name)
+            meta = store.describe() or {}
+            entry: dict[str, Any] = {
+                "name": name,
+                "version": meta.get("version"),
+                "task": meta.get("task"),
+                "trained_at": meta.get("trained_at"),
+                "loaded": store.model is not None,
+                "default": name == self.default,
+            }
+            if store.last_error:
+                entry["load_error"] = store.last_error
+            described.append(entry)
+        return described
+
+    def health(self) -> dict[str, Any]:
+        """The default model's health (the route's contract), plus every model's own status."""
+        body = self.store().health()
+        models: dict[str, Any] = {}
+        for name in self.names():
+            store = self.store(name)
+            if store.model is None:
+                meta = store.describe() or {}
+                status = "unavailable" if store.last_error else "not_loaded"
+                models[name] = {"status": status, "version": meta.get("version"), "loaded": False}
+            else:
+                own = store.health()
+                models[name] = {**own["model"], "status": own["status"], "loaded": True}
+            if store.last_error:
+                models[name]["load_error"] = store.last_error
+        body["models"] = models
+        return body

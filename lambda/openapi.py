@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from validation import FLOAT_MAX, INTEGER_PATTERN, NUMBER_MAX_LENGTH, NUMBER_PATTERN, R_INT_MAX
+from validation import FLOAT_MAX, INTEGER_PATTERN, MAX_DETAILS, NUMBER_MAX_LENGTH, NUMBER_PATTERN, R_INT_MAX
 
 _OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
     "probability": {
@@ -49,7 +49,8 @@ def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
+def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str, Any]:
+    """The document of one model; prefix "/models/<name>" for its named routes, "" for the default's."""
     inputs = meta["inputs"]
     example = {spec["name"]: spec["example"] for spec in inputs}
     output = meta["output"]
@@ -74,6 +75,14 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
         },
         "example": {"instances": [example]},
     }
+    records = {
+        "type": "array",
+        "description": "a batch as a top-level array of records (R: jsonlite::toJSON(data_frame))",
+        "minItems": 1,
+        "maxItems": max_rows,
+        "items": {"$ref": "#/components/schemas/Record"},
+        "example": [example],
+    }
     detail = {
         "type": "object",
         "required": ["field", "reason", "message"],
@@ -90,7 +99,12 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
         "properties": {
             "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/Prediction"}},
             "model": {"$ref": "#/components/schemas/ModelRef"},
-            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Detail"}},
+            "warnings": {
+                "type": "array",
+                "maxItems": MAX_DETAILS,
+                "items": {"$ref": "#/components/schemas/Detail"},
+            },
+            "warnings_left_out": {"type": "integer", "minimum": 1, "description": "warnings beyond the first ones"},
         },
     }
     error = {
@@ -125,7 +139,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
             ),
         },
         "paths": {
-            "/predict": {
+            f"{prefix}/predict": {
                 "post": {
                     "operationId": "predict",
                     "summary": f"Predict {output['name']} for one record or a batch of up to {max_rows}",
@@ -137,6 +151,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                                     "oneOf": [
                                         {"$ref": "#/components/schemas/Record"},
                                         {"$ref": "#/components/schemas/Batch"},
+                                        {"$ref": "#/components/schemas/Records"},
                                     ]
                                 },
                                 "example": example,
@@ -147,24 +162,14 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                         "200": _json_response(
                             "predictions in input order", {"$ref": "#/components/schemas/Predictions"}
                         ),
-                        "400": _error_response("malformed JSON, not an object, or an empty batch"),
+                        "400": _error_response("malformed JSON, not a record or a batch, or an empty batch"),
                         "413": _error_response(f"more than {max_rows} instances"),
                         "422": _error_response("invalid fields; details name each one"),
                         "503": _error_response("no model can be loaded"),
                     },
                 }
             },
-            "/health": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Whether a model is loaded, which one, and the last failed load if any",
-                    "responses": {
-                        "200": _json_response("a model is serving", {"type": "object"}),
-                        "503": _error_response("no model can be loaded"),
-                    },
-                }
-            },
-            "/metadata": {
+            f"{prefix}/metadata": {
                 "get": {
                     "operationId": "metadata",
                     "summary": "The model's model.json",
@@ -174,7 +179,7 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                     },
                 }
             },
-            "/openapi.json": {
+            f"{prefix}/openapi.json": {
                 "get": {
                     "operationId": "openapi",
                     "summary": "This document",
@@ -184,11 +189,13 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
                     },
                 }
             },
+            **({} if prefix else _SERVICE_PATHS),
         },
         "components": {
             "schemas": {
                 "Record": record,
                 "Batch": batch,
+                "Records": records,
                 "Prediction": _OUTPUT_SCHEMAS[output["type"]],
                 "Predictions": predictions,
                 "Detail": detail,
@@ -197,3 +204,25 @@ def document(meta: dict[str, Any], max_rows: int) -> dict[str, Any]:
             }
         },
     }
+
+
+# Routes of the service rather than of one model: only in the default model's document.
+_SERVICE_PATHS: dict[str, Any] = {
+    "/health": {
+        "get": {
+            "operationId": "health",
+            "summary": "Whether a model is loaded, which one, the last failed load if any, and every model's status",
+            "responses": {
+                "200": _json_response("a model is serving", {"type": "object"}),
+                "503": _error_response("no model can be loaded"),
+            },
+        }
+    },
+    "/models": {
+        "get": {
+            "operationId": "models",
+            "summary": "Every published model: name, version, task, trained_at, whether it is loaded",
+            "responses": {"200": _json_response("the models and the default's name", {"type": "object"})},
+        }
+    },
+}

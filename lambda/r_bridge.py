@@ -23,7 +23,7 @@ function(path, packages, input_names, factor_levels, predict_args) {
   model <- readRDS(path)
   factors <- which(!vapply(factor_levels, is.null, NA))
   predict_call <- as.call(c(list(quote(predict), quote(model), newdata = quote(frame)), predict_args))
-  function(columns) {
+  predictor <- function(columns) {
     for (i in factors) columns[[i]] <- structure(columns[[i]], levels = factor_levels[[i]], class = "factor")
     frame <- structure(columns, names = input_names, class = "data.frame",
                        row.names = c(NA_integer_, -length(columns[[1L]])))
@@ -37,6 +37,9 @@ function(path, packages, input_names, factor_levels, predict_args) {
     if (length(warnings)) attr(result, "r_warnings") <- warnings
     result
   }
+  # What the model holds in R's memory: the model set keeps the loaded models within a budget by it.
+  attr(predictor, "model_bytes") <- as.numeric(utils::object.size(model))
+  predictor
 }
 """
     )
@@ -110,6 +113,7 @@ class RModel:
             )
         except embedded.RRuntimeError as error:
             raise RError(str(error).strip()) from None
+        self.size_bytes = int(self._predict.do_slot("model_bytes")[0])
 
     def predict(self, columns: list[list[Any]]) -> list[Any]:
         """One value per row, in row order: floats (None for NA) or class labels."""

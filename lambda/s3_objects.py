@@ -1,8 +1,9 @@
-"""Read S3 objects with the standard library: SigV4-signed HEAD and GET requests.
+"""Read S3 objects with the standard library: SigV4-signed HEAD, GET and ListObjectsV2 requests.
 
-The function reads two small objects at init and one HEAD a minute; importing botocore and building its S3 client
-for that costs ~0.3 s of every cold start (more under a small CPU share). Credentials and region come from the
-variables Lambda sets; AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (LocalStack, a VPC endpoint) switch to path style.
+The function reads two small objects at init, one HEAD a minute per loaded model and one listing a minute;
+importing botocore and building its S3 client for that costs ~0.3 s of every cold start (more under a small CPU
+share). Credentials and region come from the variables Lambda sets; AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+(LocalStack, a VPC endpoint) switch to path style.
 """
 
 import hashlib
@@ -11,6 +12,7 @@ import http.client
 import os
 import re
 import time
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -50,15 +52,22 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def sign(method: str, host: str, path: str, region: str, credentials: Credentials, amz_date: str) -> dict[str, str]:
-    """The headers of a SigV4-signed S3 request without a body or a query string."""
+def canonical_query(params: dict[str, str]) -> str:
+    """SigV4's canonical query string, also sent as is: sorted, every reserved character percent-encoded."""
+    return "&".join(f"{quote(name, safe='-_.~')}={quote(value, safe='-_.~')}" for name, value in sorted(params.items()))
+
+
+def sign(
+    method: str, host: str, path: str, region: str, credentials: Credentials, amz_date: str, query: str = ""
+) -> dict[str, str]:
+    """The headers of a SigV4-signed S3 request without a body; query is canonical_query's string."""
     headers = {"host": host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
     if credentials.token:
         headers["x-amz-security-token"] = credentials.token
     names = sorted(headers)
     signed_headers = ";".join(names)
     header_lines = [f"{name}:{headers[name]}" for name in names]
-    canonical = "\n".join([method, quote(path, safe="/~"), "", *header_lines, "", signed_headers, EMPTY_SHA256])
+    canonical = "\n".join([method, quote(path, safe="/~"), query, *header_lines, "", signed_headers, EMPTY_SHA256])
     scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
     to_sign = f"AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
     key = ("AWS4" + credentials.secret_key).encode()
@@ -72,8 +81,19 @@ def sign(method: str, host: str, path: str, region: str, credentials: Credential
     return headers
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One ListObjectsV2 answer, every page joined: current objects' keys and the common prefixes (delimiter)."""
+
+    keys: list[str]
+    common_prefixes: list[str]
+
+
+S3_XML = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+
+
 class S3Reader:
-    """HEAD and GET of one bucket's objects over one keep-alive connection."""
+    """HEAD, GET and listing of one bucket's objects over one keep-alive connection."""
 
     def __init__(self, bucket: str) -> None:
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
@@ -96,14 +116,23 @@ class S3Reader:
             self._connection.sock.settimeout(READ_TIMEOUT_S)
         return self._connection
 
-    def _request(self, method: str, key: str, read: Callable[[http.client.HTTPResponse], object]) -> dict[str, str]:
-        path = self.prefix + key
+    def _request(
+        self,
+        method: str,
+        key: str,
+        read: Callable[[http.client.HTTPResponse], object],
+        params: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        # The bucket itself (a listing) is /bucket in path style, / with a virtual-hosted name.
+        path = self.prefix + key if key else self.prefix.rstrip("/") or "/"
+        query = canonical_query(params or {})
         for attempt in range(ATTEMPTS):
             amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-            headers = sign(method, self.host, path, self.region, Credentials.from_env(), amz_date)
+            headers = sign(method, self.host, path, self.region, Credentials.from_env(), amz_date, query)
             try:
                 connection = self._connect()
-                connection.request(method, quote(path, safe="/~"), headers=headers)
+                target = quote(path, safe="/~") + (f"?{query}" if query else "")
+                connection.request(method, target, headers=headers)
                 response = connection.getresponse()
                 if response.status >= 300:
                     body = response.read().decode(errors="replace")
@@ -141,6 +170,23 @@ class S3Reader:
                 out.write(chunk)
 
         self._request("GET", key, copy)
+
+    def list(self, prefix: str, delimiter: str = "") -> Listing:
+        """ListObjectsV2 of the keys under prefix (grouped at delimiter when given), following continuation tokens."""
+        listing = Listing([], [])
+        params = {"list-type": "2", "prefix": prefix, **({"delimiter": delimiter} if delimiter else {})}
+        chunks: list[bytes] = []
+        while True:
+            chunks.clear()
+            self._request("GET", "", lambda response: chunks.append(response.read()), params)
+            page = ElementTree.fromstring(b"".join(chunks))
+            listing.keys.extend(key.text or "" for key in page.iterfind(f"{S3_XML}Contents/{S3_XML}Key"))
+            common = page.iterfind(f"{S3_XML}CommonPrefixes/{S3_XML}Prefix")
+            listing.common_prefixes.extend(prefix.text or "" for prefix in common)
+            token = page.findtext(f"{S3_XML}NextContinuationToken")
+            if page.findtext(f"{S3_XML}IsTruncated") != "true" or not token:
+                return listing
+            params["continuation-token"] = token
 
     def close(self) -> None:
         if self._connection is not None:

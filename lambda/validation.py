@@ -1,4 +1,4 @@
-"""Requests checked against model.json's inputs: one record or {"instances": [...]}, into typed columns."""
+"""Requests checked against model.json's inputs: one record, {"instances": [...]} or [...], into typed columns."""
 
 import math
 import re
@@ -15,6 +15,8 @@ NUMBER_MAX_LENGTH = 40
 INTEGER_PATTERN = r"^\s*[-+]?\d{1,9}\s*$"
 # The largest finite double: JSON numbers beyond it are refused, and the document says so.
 FLOAT_MAX = 1.7976931348623157e308
+# The same bound as the document's decimal text means it: a JSON integer just beyond it would round to FLOAT_MAX.
+FLOAT_MAX_DECIMAL = 17976931348623157 * 10**292
 _NUMBER = re.compile(NUMBER_PATTERN)
 _INTEGER = re.compile(INTEGER_PATTERN)
 R_INT_MAX = 2**31 - 1  # R's NA_integer_ is -2^31
@@ -78,6 +80,8 @@ class Input:
             number = float(value)
         except OverflowError:
             number = math.inf
+        if isinstance(value, int) and abs(value) > FLOAT_MAX_DECIMAL:
+            number = math.inf
         if not math.isfinite(number):
             raise Invalid("type", f"{self.name} must be a finite number, got {value!r}")
         return number
@@ -111,7 +115,8 @@ class Rows:
     columns: list[list[Any]]
     count: int
     batch: bool
-    warnings: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]  # at most MAX_DETAILS
+    warnings_left_out: int = 0
 
 
 class RequestSchema:
@@ -121,15 +126,20 @@ class RequestSchema:
 
     def records(self, payload: Any, max_rows: int) -> tuple[list[Any], bool]:
         """The records of a request body and whether it was a batch."""
-        if not isinstance(payload, dict):
-            raise ApiError(400, "not_an_object", 'the body must be a JSON object: one record or {"instances": [...]}')
-        if "instances" not in payload or "instances" in self.names:
+        if isinstance(payload, list):
+            instances = payload  # a top-level array of records: R's jsonlite::toJSON(data.frame), vetiver's format
+        elif not isinstance(payload, dict):
+            raise ApiError(
+                400, "not_an_object", 'the body must be one record (an object), {"instances": [...]} or [records]'
+            )
+        elif "instances" not in payload or "instances" in self.names:
             return [payload], False
-        extra = sorted(set(payload) - {"instances"})
-        if extra:
-            details = [_detail(name, None, "unknown_field", "a batch body holds only instances") for name in extra]
-            raise ApiError(422, "invalid_input", "unknown fields next to instances", details)
-        instances = payload["instances"]
+        else:
+            extra = sorted(set(payload) - {"instances"})
+            if extra:
+                details = [_detail(name, None, "unknown_field", "a batch body holds only instances") for name in extra]
+                raise ApiError(422, "invalid_input", "unknown fields next to instances", details)
+            instances = payload["instances"]
         if not isinstance(instances, list):
             raise ApiError(400, "wrong_shape", "instances must be an array of records")
         if not instances:
@@ -169,9 +179,20 @@ class RequestSchema:
                     warnings.append(_detail(item.name, row, "out_of_range", item.range_warning(value)))
         if problems:
             problems.sort(key=lambda p: (p.get("row") or 0, p["field"]))
-            message = f"{len(problems)} invalid field(s); see details"
+            message = f"{len(problems)} invalid field(s); see details" + _left_out(len(problems))
             raise ApiError(422, "invalid_input", message, problems[:MAX_DETAILS])
-        return Rows(columns=columns, count=len(records), batch=batch, warnings=warnings)
+        return Rows(
+            columns=columns,
+            count=len(records),
+            batch=batch,
+            warnings=warnings[:MAX_DETAILS],
+            warnings_left_out=max(0, len(warnings) - MAX_DETAILS),
+        )
+
+
+def _left_out(count: int) -> str:
+    """Details and warnings are capped: a 1,000-row batch could otherwise carry thousands."""
+    return f" (the first {MAX_DETAILS}; {count - MAX_DETAILS} more left out)" if count > MAX_DETAILS else ""
 
 
 def _detail(name: str, row: int | None, reason: str, message: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from model_bucket import ModelBucket, ModelBucketError, missing_r_packages
 from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -438,21 +439,12 @@ def predict(api_url: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish_model(model_dir: Path, model_uri: str, s3: Any) -> None:
-    """Upload a built model to the serving prefix: model.rds first, then model.json (the function's commit point)."""
-    bucket, _, prefix = model_uri.removeprefix("s3://").partition("/")
-    for name in ("model.rds", "model.json"):
-        s3.upload_file(str(model_dir / name), bucket, f"{prefix.rstrip('/')}/{name}")
+    """Upload a built model next to the default model of model_uri, under its folder's name (rds, then json)."""
+    ModelBucket(s3, model_uri).publish(model_dir.name, model_dir)
 
 
-def publish(model_name: str, stack_json: Path = STACK_JSON) -> None:
-    """`make publish-model`: serve another built model from the running stack, without apply."""
-    if not stack_json.exists():
-        raise StackError(f"no {stack_json.name}: bring the stack up first with `make up`")
-    values = json.loads(stack_json.read_text())
-    model_dir = BUILD / "models" / model_name
-    if not (model_dir / "model.json").exists():
-        raise StackError(f"no model {model_name!r} in build/models; run `make model`")
-    import boto3  # only this command talks to S3 directly
+def _model_bucket(values: dict[str, Any]) -> ModelBucket:
+    import boto3  # only the model commands talk to S3 directly
 
     endpoint = values.get("endpoint")
     # LocalStack takes any credentials; on AWS they come from the usual chain.
@@ -460,11 +452,60 @@ def publish(model_name: str, stack_json: Path = STACK_JSON) -> None:
     s3 = boto3.client(
         "s3", endpoint_url=endpoint, region_name=values["region"], aws_access_key_id=key, aws_secret_access_key=key
     )
-    publish_model(model_dir, values["model_uri"], s3)
-    version = json.loads((model_dir / "model.json").read_text())["version"]
+    return ModelBucket(s3, values["model_uri"])
+
+
+def _stack_values(stack_json: Path) -> dict[str, Any]:
+    if not stack_json.exists():
+        raise StackError(f"no {stack_json.name}: bring the stack up first with `make up`")
+    values: dict[str, Any] = json.loads(stack_json.read_text())
+    return values
+
+
+def _built_model(model_name: str) -> Path:
+    model_dir = BUILD / "models" / model_name
+    if not (model_dir / "model.json").exists():
+        names = sorted(p.parent.name for p in (BUILD / "models").glob("*/model.json"))
+        raise StackError(f"no model {model_name!r} in build/models (have: {names}); run `make model`")
+    return model_dir
+
+
+def _fits_the_zip(model_dir: Path) -> bool:
+    """A model whose R packages the zip lacks would only fail in the function: say which rebuild it needs."""
+    manifest = json.loads((BUILD / "lambda.manifest.json").read_text())
+    missing = missing_r_packages(model_dir, manifest)
+    if missing:
+        log(
+            f"model {model_dir.name} needs R package(s) {', '.join(missing)} that build/lambda.zip lacks: "
+            "run `make up` (or `make package`) to rebuild the zip with every model in build/models; not published"
+        )
+    return not missing
+
+
+def publish_models(values: dict[str, Any], names: list[str]) -> None:
+    """Publish each named built model whose version is not the one serving; each publish is kept as a version."""
+    bucket = _model_bucket(values)
+    for name in names:
+        model_dir = _built_model(name)
+        version = json.loads((model_dir / "model.json").read_text())["version"]
+        if bucket.served_version(name) == version:
+            continue
+        if _fits_the_zip(model_dir):
+            bucket.publish(name, model_dir)
+            log(f"published {name} (version {version}) to {bucket.uri(name)}")
+
+
+def publish(model_name: str, stack_json: Path = STACK_JSON) -> None:
+    """`make publish-model`: publish a built model to the running stack, without apply."""
+    values = _stack_values(stack_json)
+    model_dir = _built_model(model_name)
+    if not _fits_the_zip(model_dir):
+        raise StackError(f"{model_name} was not published")
+    bucket = _model_bucket(values)
+    version = bucket.publish(model_name, model_dir)
     log(
-        f"uploaded {model_name} (version {version}) to {values['model_uri']}; the function serves it after its "
-        f"next model check (MODEL_REFRESH_SECONDS); see {values['api_url']}/metadata"
+        f"uploaded {model_name} (version {version}) to {bucket.uri(model_name)}; the function serves it after its "
+        f"next model check (MODEL_REFRESH_SECONDS); see {values['api_url']}/models/{model_name}/metadata"
     )
 
 
@@ -493,11 +534,47 @@ def _bring_up(spec: StackSpec) -> dict[str, Any]:
     return outputs(spec)
 
 
-def up(spec: StackSpec, stack_json: Path = STACK_JSON, auto_approve: bool = False) -> dict[str, Any]:
-    """Apply when anything changed, record the outputs in stack_json, and show one live prediction."""
-    if not (BUILD / "models" / spec.model_name / "model.json").exists():
+def model_versions(model_name: str, stack_json: Path = STACK_JSON) -> None:
+    """`make model-versions`: every kept publish of a model, newest first, and which one serves."""
+    versions = _model_bucket(_stack_values(stack_json)).versions(model_name)
+    print(f"{'model version':<14} {'trained at':<21} {'published at':<26} {'S3 version id':<36} serving")
+    for version in versions:
+        row = version.row()
+        note = "  <- serving" if version.serving else ""
+        if version.restored_from:
+            note += f"  (rollback to {version.restored_from})"
+        print(
+            f"{row['model_version']:<14} {row['trained_at'] or '-':<21} {row['published_at']:<26} "
+            f"{row['s3_version_id']:<36}{note}"
+        )
+
+
+def rollback_model(model_name: str, version: str | None, stack_json: Path = STACK_JSON) -> None:
+    """`make rollback-model`: serve the previous (or the given) version again, without apply."""
+    values = _stack_values(stack_json)
+    target = _model_bucket(values).rollback(model_name, version)
+    log(
+        f"{model_name} now serves version {target.model_version} (trained {target.trained_at}) again; the function "
+        f"picks it up at its next model check; see {values['api_url']}/models"
+    )
+
+
+def model_names(spec: StackSpec, selected: str | None) -> list[str]:
+    """MODELS=a,b, else every model built in build/models; the default model always among them."""
+    if selected:
+        names = [name.strip() for name in selected.split(",") if name.strip()]
+    else:
         names = sorted(p.parent.name for p in (BUILD / "models").glob("*/model.json"))
-        raise StackError(f"no model {spec.model_name!r} in build/models (have: {names}); run `make model`")
+    return sorted({*names, spec.model_name})
+
+
+def up(
+    spec: StackSpec, stack_json: Path = STACK_JSON, auto_approve: bool = False, models: str | None = None
+) -> dict[str, Any]:
+    """Apply when anything changed, publish every model, record the outputs in stack_json, show one prediction."""
+    names = model_names(spec, models)
+    for name in names:
+        _built_model(name)
     if spec.env == "aws":
         account = check_aws()["account"]
         if plan_aws(spec):
@@ -512,11 +589,13 @@ def up(spec: StackSpec, stack_json: Path = STACK_JSON, auto_approve: bool = Fals
         values["endpoint"] = localstack_endpoint()
         values["state"] = spec.state
     stack_json.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+    publish_models(values, names)
     wait_for_health(values["api_url"])
     record = example_record(spec.model_name)
     answer = predict(values["api_url"], record)
     print(f"\n  Site:     {values['website_url']}")
     print(f"  API:      {values['api_url']}")
+    print(f"  Models:   {values['api_url']}/models   ({', '.join(names)}; default {spec.model_name})")
     print(f"  Request:  POST /predict {json.dumps(record)}")
     print(f"  Answer:   {json.dumps(answer)}")
     print(f"  Try it:   {shlex.join(first_curl(values['api_url'], record))}")
@@ -526,10 +605,14 @@ def up(spec: StackSpec, stack_json: Path = STACK_JSON, auto_approve: bool = Fals
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "publish-model", "check-aws", "plan"])
+    parser.add_argument(
+        "command", choices=["up", "down", "publish-model", "model-versions", "rollback-model", "check-aws", "plan"]
+    )
     parser.add_argument("--env", default="localstack", choices=["localstack", "aws"])
     parser.add_argument("--name", default=os.environ.get("STACK_NAME", "rmodel"))
     parser.add_argument("--model", default=os.environ.get("MODEL", "admission"))
+    parser.add_argument("--models", default=os.environ.get("MODELS"), help="a,b: the models `up` publishes")
+    parser.add_argument("--version", default=os.environ.get("VERSION") or None, help="model version to roll back to")
     parser.add_argument("--auto-approve", action="store_true", help="apply on AWS without asking (CI)")
     parser.add_argument("--no-lock", action="store_true", help="plan without taking the state lock (read-only CI)")
     args = parser.parse_args(argv)
@@ -544,9 +627,13 @@ def main(argv: list[str] | None = None) -> int:
             plan_aws(spec, lock=not args.no_lock)
             log(f"plan saved to {AWS_PLAN.relative_to(ROOT)} and {AWS_PLAN_TEXT.relative_to(ROOT)}")
         elif args.command == "up":
-            up(spec, auto_approve=args.auto_approve)
+            up(spec, auto_approve=args.auto_approve, models=args.models)
         elif args.command == "publish-model":
             publish(args.model)
+        elif args.command == "model-versions":
+            model_versions(args.model)
+        elif args.command == "rollback-model":
+            rollback_model(args.model, args.version)
         elif spec.env == "aws":
             account = check_aws()["account"]
             if plan_aws(spec, destroy=True):
@@ -555,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             destroy(spec)
             STACK_JSON.unlink(missing_ok=True)
-    except StackError as error:
+    except (StackError, ModelBucketError) as error:
         print(f"stack: {error}", file=sys.stderr)
         return 1
     return 0

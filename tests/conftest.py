@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -91,3 +93,22 @@ def stack(localstack_endpoint: str) -> Iterator[LiveStack]:
 @pytest.fixture(scope="session")
 def site(stack: LiveStack) -> LiveStack:
     return stack
+
+
+@pytest.fixture(scope="session")
+def admission_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The admission model refitted on half of its data: same inputs, another version (a second publish)."""
+    out = tmp_path_factory.mktemp("admission") / "admission"
+    out.mkdir()
+    script = (
+        'source("models/model_json.R"); source("models/admission/data.R"); d <- synthetic_admissions()[1:200, ];'
+        " fit <- glm(admit ~ gre + gpa + rank, data = d, family = binomial);"
+        ' write_model(fit, d, name = "admission", predict_args = list(type = "response"),'
+        ' output = list(name = "admit", type = "probability", threshold = 0.5, labels = c("rejected", "admitted")))'
+    )
+    subprocess.run(
+        ["Rscript", "-e", script], check=True, cwd=ROOT, env={"MODEL_OUTPUT_DIR": str(out), "PATH": "/usr/bin:/bin"}
+    )
+    built = json.loads((stack_cli.BUILD / "models" / "admission" / "model.json").read_text())
+    assert json.loads((out / "model.json").read_text())["version"] != built["version"]
+    return out

@@ -112,3 +112,9 @@ locals {
     frontend_dir    = coalesce(var.frontend_dir, "${local.repo_root}/frontend")
   }
 }
+
+variable "model_version_days" {
+  type        = number
+  description = "Days a replaced model version is kept (what `make rollback-model` can return to)."
+  default     = 90
+}

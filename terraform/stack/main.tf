@@ -3,8 +3,9 @@ data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  manifest     = jsondecode(file(var.lambda_manifest))
-  model_prefix = "${var.model_name}/"
+  manifest = jsondecode(file(var.lambda_manifest))
+  # Every model lives in models/<name>/ of the model bucket; the function serves them all, model_name by default.
+  model_prefix = "models/${var.model_name}/"
   model_files  = "${var.models_dir}/${var.model_name}"
   # Account id keeps bucket names unique across accounts.
   bucket_suffix = data.aws_caller_identity.current.account_id
@@ -25,6 +26,9 @@ module "model_bucket" {
   lifecycle_rules = var.bucket_lifecycle_rules
   force_destroy   = var.force_destroy
   tags            = local.tags
+
+  # Every publish is an object version: `make rollback-model` can go back to any kept this long.
+  noncurrent_version_days = var.model_version_days
 }
 
 module "artifact_bucket" {

@@ -10,7 +10,7 @@ variable "name" {
 
 variable "model_name" {
   type        = string
-  description = "Model to serve: the folder models_dir/<model_name>/ and the prefix <model_name>/ in the model bucket."
+  description = "Default model (served by the unprefixed routes and direct invokes): the folder models_dir/<model_name>/ and the prefix models/<model_name>/ in the model bucket."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_-]+$", var.model_name))
@@ -167,4 +167,15 @@ variable "site_acm_certificate_arn" {
   type        = string
   description = "ACM certificate in us-east-1 for site_domain_name (set both or neither)."
   default     = null
+}
+
+variable "model_version_days" {
+  type        = number
+  description = "Days a replaced model version is kept in the model bucket (what `make rollback-model` can return to)."
+  default     = 90
+
+  validation {
+    condition     = var.model_version_days >= 1
+    error_message = "model_version_days must be at least 1."
+  }
 }

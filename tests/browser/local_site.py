@@ -34,7 +34,16 @@ FRONTEND = ROOT / "frontend"
 CSP_FILE = ROOT / "terraform" / "modules" / "static_site" / "content-security-policy.json"
 STAGE = "v1"
 # The routes and CORS answer of terraform/modules/rest_api (its defaults).
-ROUTES = {"predict": ["POST"], "health": ["GET"], "metadata": ["GET"], "openapi.json": ["GET"]}
+ROUTES = {
+    "predict": ["POST"],
+    "health": ["GET"],
+    "metadata": ["GET"],
+    "openapi.json": ["GET"],
+    "models": ["GET"],
+    "models/{name}/predict": ["POST"],
+    "models/{name}/metadata": ["GET"],
+    "models/{name}/openapi.json": ["GET"],
+}
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": ",".join(json.loads((ROOT / "lambda" / "cors.json").read_text())["allow_headers"]),
@@ -65,24 +74,33 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
+def resource_of(path: str) -> str:
+    """models/boston/predict -> models/{name}/predict: the API resource a path matches."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[0] == "models" and parts[1]:
+        return f"models/{{name}}/{parts[2]}"
+    return path
+
+
 def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes, route: str) -> dict[str, Any]:
-    """An API Gateway REST proxy event, as the stage `v1` resource `/<route>` would send it."""
+    """An API Gateway REST proxy event, as the stage `v1` resource of `/<route>` would send it."""
+    resource = resource_of(route)
     split = urlsplit(raw_path)
     query = parse_qs(split.query, keep_blank_values=True)
     request_id = str(uuid.uuid4())
     text = body.decode("utf-8", errors="surrogateescape") if body else None
     return {
-        "resource": f"/{route}",
+        "resource": f"/{resource}",
         "path": f"/{route}",
         "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {key: [value] for key, value in headers.items()},
         "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None,
+        "pathParameters": {"name": route.split("/")[1]} if resource != route else None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": f"/{route}",
+            "resourcePath": f"/{resource}",
             "httpMethod": method,
             "path": f"/{STAGE}/{route}",
             "stage": STAGE,
@@ -115,12 +133,12 @@ class ApiGateway:
     ) -> tuple[int, dict[str, str], bytes]:
         path = urlsplit(raw_path).path
         prefix = f"/{STAGE}/"
-        route = path[len(prefix) :] if path.startswith(prefix) else None
-        if route not in ROUTES:
+        route = path[len(prefix) :] if path.startswith(prefix) else ""
+        if resource_of(route) not in ROUTES:
             return gateway_error(404, "not_found", "No route for this path and method.")
         if method == "OPTIONS":
             return 200, {"Content-Type": "application/json", **CORS}, b"{}"
-        if method not in ROUTES[route]:
+        if method not in ROUTES[resource_of(route)]:
             return gateway_error(404, "not_found", "No route for this path and method.")
         event = proxy_event(method, raw_path, headers, body, route)
         with self.lock:

@@ -313,3 +313,72 @@ def test_local_site_serves_the_page_under_the_cloudfront_policy(local_site: Any)
     assert policy["default-src"] == "'self'"
     assert policy["connect-src"] == f"'self' {api.scheme}://{api.netloc}"
     assert policy["object-src"] == "'none'"
+
+
+@pytest.fixture(scope="module")
+def both_models(target: Any) -> dict[str, dict[str, Any]]:
+    """Admission and boston both served by the target (the stack gets boston published); their model.json."""
+    built = ROOT / "build" / "models"
+    if hasattr(target, "model_uri"):  # the LocalStack stack: publish boston next to the default model
+        import time
+
+        from model_bucket import ModelBucket  # scripts/, put on sys.path by tests/conftest.py
+
+        version = ModelBucket(target.client("s3"), target.model_uri).publish("boston", built / "boston")
+        deadline = time.monotonic() + 60
+        while requests.get(f"{target.api_url}/models/boston/metadata", timeout=60).json().get("version") != version:
+            assert time.monotonic() < deadline, "boston was not served within 60 s"
+            time.sleep(0.5)
+    return {name: json.loads((built / name / "model.json").read_text()) for name in ("admission", "boston")}
+
+
+def predict_in_form(page: Page) -> Any:
+    with page.expect_response(lambda r: r.url.endswith("/predict") and r.request.method == "POST") as answered:
+        page.locator("#predict").click()
+    expect(page.locator("#result .prediction")).to_be_visible()
+    return answered.value
+
+
+def test_picker_switches_models_and_predicts_with_each(
+    page: Page, target: Any, both_models: dict[str, dict[str, Any]]
+) -> None:
+    picker = page.locator("#model-picker")
+    expect(picker).to_be_visible()
+    expect(picker).to_have_value("admission")
+    assert {"admission", "boston"} <= set(picker.locator("option").evaluate_all("(os) => os.map((o) => o.value)"))
+
+    for name in ("boston", "admission"):
+        meta = both_models[name]
+        picker.select_option(name)
+        expect(page.locator("#model-title")).to_have_text(f"Predict with {name}")
+        assert f"model={name}" in page.url  # a link to this page opens this model
+        expect(page.locator("#fields .field")).to_have_count(len(meta["inputs"]))
+        expect(page.locator("#result")).to_be_hidden()  # the other model's answer went away
+        response = predict_in_form(page)
+        assert response.url.endswith(f"/models/{name}/predict")
+        example = {field["name"]: field["example"] for field in meta["inputs"]}
+        api = requests.post(f"{target.api_url}/models/{name}/predict", json=example, timeout=60).json()
+        shown = page.locator("#result .prediction").get_attribute("data-value") or "nan"
+        assert float(shown) == pytest.approx(predicted_value(api["predictions"][0]), rel=1e-12)
+        expect(page.locator("#result .answered-by")).to_have_attribute("data-model-name", name)
+
+        page.locator("#tab-batch").click()
+        expect(page.locator("#batch-columns")).to_have_text(", ".join(f["name"] for f in meta["inputs"]))
+        page.locator("#fill-example-csv").click()
+        page.locator("#predict-batch").click()
+        expect(page.locator("#batch-result tbody tr")).to_have_count(3)
+        expect(page.locator("#batch-result .answered-by")).to_have_attribute("data-model-name", name)
+        page.locator("#tab-single").click()
+    screenshot(page, target, "picker-desktop")
+
+
+def test_the_url_opens_its_model(browser: Browser, target: Any, both_models: dict[str, dict[str, Any]]) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{target.website_url.rstrip('/')}/?model=boston")
+    expect(page.locator("#model-title")).to_have_text("Predict with boston", timeout=TIMEOUT_MS)
+    expect(page.locator("#model-picker")).to_have_value("boston")
+    page.goto(f"{target.website_url.rstrip('/')}/?model=nosuch")
+    expect(page.locator("#alert")).to_contain_text('"nosuch"', timeout=TIMEOUT_MS)
+    expect(page.locator("#model-title")).to_have_text("Predict with admission")
+    context.close()

@@ -151,7 +151,8 @@ def test_preflight_allows_the_page_to_post(api: Call) -> None:
     ("body", "status"),
     [
         pytest.param("{not json", 400, id="malformed JSON"),
-        pytest.param("[1, 2]", 400, id="not an object"),
+        pytest.param('"gre"', 400, id="not an object"),
+        pytest.param("[]", 400, id="an empty array of records"),
         pytest.param(json.dumps({"instances": []}), 400, id="empty batch"),
     ],
 )

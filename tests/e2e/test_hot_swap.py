@@ -31,17 +31,17 @@ def wait_for_version(stack: Any, version: str, timeout_s: float = 30.0) -> dict[
     raise AssertionError(f"still serving {seen and seen.get('version')} after {timeout_s} s, wanted {version}")
 
 
-def test_new_model_object_is_served_without_apply(stack: Any) -> None:
-    boston = json.loads((MODELS / "boston" / "model.json").read_text())
+def test_new_model_object_is_served_without_apply(stack: Any, admission_variant: Path) -> None:
+    variant = json.loads((admission_variant / "model.json").read_text())
     admission = json.loads((MODELS / "admission" / "model.json").read_text())
     try:
-        upload(stack, MODELS / "boston")
-        served = wait_for_version(stack, boston["version"])
-        assert served["name"] == "boston"
-        record = {field["name"]: field["example"] for field in boston["inputs"]}
+        upload(stack, admission_variant)  # a retrained admission model, published under the same name
+        served = wait_for_version(stack, variant["version"])
+        assert served["name"] == "admission"
+        record = {field["name"]: field["example"] for field in variant["inputs"]}
         response = requests.post(f"{stack.api_url}/predict", json=record, timeout=30)
         assert response.status_code == 200, response.text
-        assert response.json()["model"] == {"name": "boston", "version": boston["version"]}
+        assert response.json()["model"] == {"name": "admission", "version": variant["version"]}
     finally:
         upload(stack, MODELS / "admission")
         wait_for_version(stack, admission["version"])

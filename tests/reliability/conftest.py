@@ -32,3 +32,18 @@ def metadata(api: Api) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def example(metadata: dict[str, Any]) -> dict[str, Any]:
     return {field["name"]: field["example"] for field in metadata["inputs"]}
+
+
+@pytest.fixture(scope="session")
+def named_model(stack: Any, api: Api) -> tuple[str, dict[str, Any]]:
+    """The boston model published next to the default one: its route prefix and example record."""
+    import time
+
+    from model_bucket import ModelBucket  # scripts/, put on sys.path by tests/conftest.py
+
+    version = ModelBucket(stack.client("s3"), stack.model_uri).publish("boston", ROOT / "build" / "models" / "boston")
+    deadline = time.monotonic() + 60
+    while (meta := api.request("GET", "/models/boston/metadata").json()).get("version") != version:
+        assert time.monotonic() < deadline, f"boston {version} not served within 60 s: {meta}"
+        time.sleep(0.5)
+    return "/models/boston", {field["name"]: field["example"] for field in meta["inputs"]}

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import schemathesis
@@ -16,11 +19,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda"))
+from responses import ApiError  # noqa: E402  (lambda/responses.py: the function's own error type)
+from validation import RequestSchema  # noqa: E402
+
+MAX_ROWS = 1000  # the stack's max_batch_rows (terraform default)
+
 pytestmark = [pytest.mark.reliability, pytest.mark.stack, pytest.mark.localstack, pytest.mark.slow]
 
-# >= 2,000 requests in all (each run must reach 95% of its cases): OpenAPI-driven cases plus hostile bodies.
+# >= 2,000 requests in all (each run must reach 95% of its cases): OpenAPI-driven cases plus hostile bodies;
+# a named model's routes (/models/{name}/...) get a share of each on top.
 OPENAPI_CASES = {GenerationMode.POSITIVE: 500, GenerationMode.NEGATIVE: 700}
 HOSTILE_CASES = 900
+NAMED_SHARE = 0.3
+MODEL_NAME_CASES = 200
 EXTREME_CASES = 12
 FUZZ = settings(
     deadline=None,
@@ -36,26 +48,44 @@ def assert_still_healthy(api: Api) -> None:
     assert body["status"] == "ok", body
 
 
+@pytest.fixture(params=["default", "named"])
+def route(request: pytest.FixtureRequest, example: dict[str, Any]) -> tuple[str, dict[str, Any], float]:
+    """(prefix, example, share of the cases): the default model's routes, or a named model's /models/boston/..."""
+    if request.param == "default":
+        return "", example, 1.0
+    prefix, named_example = request.getfixturevalue("named_model")
+    return prefix, named_example, NAMED_SHARE
+
+
 @pytest.mark.parametrize("mode", list(OPENAPI_CASES), ids=lambda m: m.value)
-def test_openapi_generated_cases(api: Api, mode: GenerationMode) -> None:
-    schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json", timeout=60)
-    predict = schema["/predict"]["POST"]
+def test_openapi_generated_cases(api: Api, mode: GenerationMode, route: tuple[str, dict[str, Any], float]) -> None:
+    prefix, _, share = route
+    schema = schemathesis.openapi.from_url(f"{api.url}{prefix}/openapi.json", timeout=60)
+    predict = schema[f"{prefix}/predict"]["POST"]
+    cases = int(OPENAPI_CASES[mode] * share)
     sent: list[tuple[int, str]] = []
 
-    @settings(FUZZ, max_examples=OPENAPI_CASES[mode])
+    @settings(FUZZ, max_examples=cases)
     @given(case=predict.as_strategy(generation_mode=mode) | schema.as_strategy(generation_mode=mode))
     def run(case: schemathesis.Case) -> None:
         request = case.as_transport_kwargs(base_url=api.url, headers={"Origin": ORIGIN})
         response = api.session.request(**request, timeout=120)
         assert_answer(response, sent=repr(case.body)[:300])
         sent.append((response.status_code, case.operation.label))
-        # A valid request by the API's own document is served: the document and the validator agree.
-        if mode is GenerationMode.POSITIVE and case.operation.label == "POST /predict":
-            assert response.status_code == 200, f"valid by /openapi.json but refused: {case.body!r} -> {response.text}"
+        if case.operation.label == f"POST {prefix}/predict":
+            # The document and the validator agree: what it allows is served, what it forbids is a client error.
+            if mode is GenerationMode.POSITIVE:
+                assert response.status_code == 200, (
+                    f"valid by the document but refused: {case.body!r} -> {response.text}"
+                )
+            else:
+                assert response.status_code in (400, 413, 422), (
+                    f"invalid by the document: {case.body!r} -> {response.text}"
+                )
 
     run()
-    assert len(sent) >= OPENAPI_CASES[mode] * 0.95, f"only {len(sent)} cases ran"
-    assert {label for _, label in sent} >= {"POST /predict"}
+    assert len(sent) >= cases * 0.95, f"only {len(sent)} cases ran"
+    assert {label for _, label in sent} >= {f"POST {prefix}/predict"}
     assert_still_healthy(api)
 
 
@@ -134,10 +164,29 @@ def hostile_request(draw: st.DrawFn, example: dict[str, Any]) -> tuple[str, byte
     return content_type, json.dumps(value).encode()
 
 
-def test_hostile_bodies(api: Api, example: dict[str, Any]) -> None:
+def expected_status(body: bytes, schema: Any, max_rows: int) -> int:
+    """The answer the function's own parsing and validation give this body in-process (lambda/validation.py)."""
+    text = body.decode("utf-8", errors="replace")
+    if not text.strip():
+        return 400
+    try:
+        payload = json.loads(text)
+    except (ValueError, RecursionError):
+        return 400
+    try:
+        schema.rows(payload, max_rows)
+    except ApiError as error:
+        return error.status
+    return 200
+
+
+def test_hostile_bodies(api: Api, route: tuple[str, dict[str, Any], float]) -> None:
+    prefix, example, share = route
+    cases = int(HOSTILE_CASES * share)
+    schema = RequestSchema(api.request("GET", f"{prefix}/metadata").json()["inputs"])
     sent: list[int] = []
 
-    @settings(FUZZ, max_examples=HOSTILE_CASES)
+    @settings(FUZZ, max_examples=cases)
     @given(request=hostile_request(example))
     def run(request: tuple[str, bytes]) -> None:
         content_type, body = request
@@ -146,13 +195,39 @@ def test_hostile_bodies(api: Api, example: dict[str, Any]) -> None:
             # API Gateway sees them; AWS passes them through, so keep form bodies under it.
             body = body[:400_000]
         headers = {"Content-Type": content_type} if content_type else {}
-        response = api.request("POST", "/predict", data=body, headers=headers)
+        response = api.request("POST", f"{prefix}/predict", data=body, headers=headers)
         assert_answer(response, sent=f"{content_type}: {body[:300]!r}")
+        expected = {expected_status(body, schema, MAX_ROWS)}
+        if content_type == "application/x-www-form-urlencoded":
+            expected.add(400)  # LocalStack's HTTP layer consumes form bodies: the function sees an empty body
+        assert response.status_code in expected, f"{content_type}: {body[:300]!r} -> {response.text[:300]}"
         sent.append(response.status_code)
 
     run()
-    assert len(sent) >= HOSTILE_CASES * 0.95, f"only {len(sent)} cases ran"
+    assert len(sent) >= cases * 0.95, f"only {len(sent)} cases ran"
     assert_still_healthy(api)
+
+
+def test_hostile_model_names(api: Api, example: dict[str, Any]) -> None:
+    """Any one path segment as the model name: a JSON 404 naming the known models, never a 5xx."""
+    sent: list[int] = []
+    names = st.text(min_size=1, max_size=300).filter(
+        lambda n: n not in (".", "..", "admission", "boston") and not set(n) & set("/?#%")
+    )
+
+    @settings(FUZZ, max_examples=MODEL_NAME_CASES)
+    @given(name=names, route=st.sampled_from([("POST", "predict"), ("GET", "metadata"), ("GET", "openapi.json")]))
+    def run(name: str, route: tuple[str, str]) -> None:
+        method, path = route
+        response = api.request(method, f"/models/{quote(name, safe='')}/{path}", json=example)
+        body = assert_answer(response, sent=name)
+        assert response.status_code == 404, f"{name!r}: {response.status_code} {response.text[:300]}"
+        assert body["error"]["code"] == "unknown_model"
+        assert "admission" in body["error"]["details"]["known"]
+        sent.append(response.status_code)
+
+    run()
+    assert len(sent) >= MODEL_NAME_CASES * 0.95, f"only {len(sent)} cases ran"
 
 
 @pytest.mark.parametrize(
@@ -173,10 +248,12 @@ def test_hostile_bodies(api: Api, example: dict[str, Any]) -> None:
     ],
 )
 def test_extreme_bodies_get_the_right_status(
-    api: Api, example: dict[str, Any], name: str, body: Any, statuses: tuple[int, ...]
+    api: Api, route: tuple[str, dict[str, Any], float], name: str, body: Any, statuses: tuple[int, ...]
 ) -> None:
+    prefix, example, _ = route
     text = body(example)
-    response = api.request("POST", "/predict", data=text.encode(), headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    response = api.request("POST", f"{prefix}/predict", data=text.encode(), headers=headers)
     assert_answer(response, sent=text[:200])
     assert response.status_code in statuses, f"{name}: {response.status_code} {response.text[:300]}"
 

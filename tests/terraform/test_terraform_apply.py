@@ -193,7 +193,7 @@ def test_apply_plan_destroy(deployment: Deployment) -> None:
     assert code == 0, f"apply failed:\n{err}\n{out[-4000:]}"
     outputs = deployment.outputs()
     assert outputs["function_name"].startswith(deployment.name)
-    assert outputs["model_uri"] == f"s3://{outputs['model_bucket']}/admission/"
+    assert outputs["model_uri"] == f"s3://{outputs['model_bucket']}/models/admission/"
     assert outputs.get("api_key") is None  # null outputs are left out of `terraform output -json`
 
     function = aws_client("lambda").get_function_configuration(FunctionName=outputs["function_name"])
@@ -204,7 +204,7 @@ def test_apply_plan_destroy(deployment: Deployment) -> None:
 
     # A model uploaded after apply (no Terraform) must survive the next plan and apply.
     s3 = aws_client("s3")
-    key = "admission/model.json"
+    key = "models/admission/model.json"
     newer = s3.get_object(Bucket=outputs["model_bucket"], Key=key)["Body"].read() + b"\n"
     s3.put_object(Bucket=outputs["model_bucket"], Key=key, Body=newer, ContentType="application/json")
 

@@ -41,23 +41,6 @@ def assert_error(result: tuple[int, dict[str, str], Any], status: int, code: str
     return error
 
 
-@pytest.fixture(scope="session")
-def admission_variant(built_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The admission model refitted on half of its data: same inputs, another version."""
-    out = tmp_path_factory.mktemp("admission-variant")
-    script = (
-        'source("models/model_json.R"); source("models/admission/data.R"); d <- synthetic_admissions()[1:200, ];'
-        " fit <- glm(admit ~ gre + gpa + rank, data = d, family = binomial);"
-        ' write_model(fit, d, name = "admission", predict_args = list(type = "response"),'
-        ' output = list(name = "admit", type = "probability", threshold = 0.5, labels = c("rejected", "admitted")))'
-    )
-    subprocess.run(
-        ["Rscript", "-e", script], check=True, cwd=ROOT, env={"MODEL_OUTPUT_DIR": str(out), "PATH": "/usr/bin:/bin"}
-    )
-    assert model_json(out)["version"] != model_json(built_models / "admission")["version"]
-    return out
-
-
 # Routes
 
 
@@ -234,7 +217,7 @@ def test_integer_inputs_accept_whole_numbers(
     [
         pytest.param("{not json", "malformed_json", id="malformed JSON"),
         pytest.param("", "empty_body", id="empty body"),
-        pytest.param("[1, 2]", "not_an_object", id="an array"),
+        pytest.param("[]", "empty_batch", id="an empty array"),
         pytest.param('"gre"', "not_an_object", id="a string"),
         pytest.param("null", "not_an_object", id="null"),
         pytest.param('{"instances": []}', "empty_batch", id="empty batch"),
@@ -255,6 +238,7 @@ def test_malformed_bodies_get_400(admission: ModuleType, call: Call, raw: str, c
         pytest.param({"gpa": ".1E400"}, "gpa", "type", id="three-digit exponent string"),
         pytest.param({"gpa": "1" * 41}, "gpa", "type", id="over-long number string"),
         pytest.param({"gpa": 10**400}, "gpa", "type", id="integer beyond a double"),
+        pytest.param({"gpa": -(17976931348623157 * 10**292 + 1)}, "gpa", "type", id="integer just beyond the bound"),
         pytest.param({"gpa": True}, "gpa", "type", id="boolean for a number"),
         pytest.param({"gpa": [4]}, "gpa", "type", id="array for a number"),
         pytest.param({"rank": "7"}, "rank", "unknown_level", id="unknown level"),
@@ -566,3 +550,55 @@ def test_bad_settings_fall_back_to_defaults(serve: Callable[..., ModuleType], ca
     record = example(built_models / "admission")
     assert call("POST", "/predict", {"instances": [record] * 1000})[0] == 200
     assert call("POST", "/predict", {"instances": [record] * 1001})[0] == 413
+
+
+# A top-level array of records (R users: jsonlite::toJSON(df)), capped details, unreadable events
+
+
+def test_top_level_array_of_records_is_a_batch(admission: ModuleType, call: Call, built_models: Path) -> None:
+    good = example(built_models / "admission")
+    records = [good, {**good, "gre": 300}]
+    status, _, body = call("POST", "/predict", records)
+    assert status == 200, body
+    assert body == call("POST", "/predict", {"instances": records})[2]
+    assert [p["probability"] for p in body["predictions"]] == pytest.approx(
+        r_predict(built_models / "admission", records), rel=1e-12
+    )
+    error = assert_error(call("POST", "/predict", [good, {**good, "gpa": "x"}]), 422, "invalid_input")
+    assert [(d["row"], d["field"]) for d in error["details"]] == [(1, "gpa")]
+    assert_error(call("POST", "/predict", [good] * 1001), 413, "batch_too_large")
+    assert_error(call("POST", "/predict", [1, 2]), 422, "invalid_input")  # rows must be records
+    document = call("GET", "/openapi.json")[2]
+    assert document["components"]["schemas"]["Records"]["maxItems"] == 1000
+
+
+def test_warnings_and_errors_are_capped_saying_how_many_were_left_out(
+    admission: ModuleType, call: Call, built_models: Path
+) -> None:
+    far = {**example(built_models / "admission"), "gre": 10_000, "gpa": 40}  # two warnings per row
+    status, _, body = call("POST", "/predict", {"instances": [far] * 100})
+    assert status == 200
+    assert len(body["warnings"]) == 50
+    assert body["warnings_left_out"] == 150
+    assert "warnings_left_out" not in call("POST", "/predict", far)[2]
+    error = assert_error(call("POST", "/predict", {"instances": [{"gre": "x"}] * 30}), 422, "invalid_input")
+    assert len(error["details"]) == 50
+    assert error["message"] == "90 invalid field(s); see details (the first 50; 40 more left out)"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        pytest.param({"isBase64Encoded": True, "body": "not base64!"}, "malformed_body", id="bad base64"),
+        pytest.param({"requestContext": ["not", "an", "object"]}, "malformed_event", id="requestContext a list"),
+        pytest.param({"requestContext": {"http": "GET"}}, "malformed_event", id="requestContext.http a string"),
+        pytest.param({"path": 7, "resource": None}, "malformed_event", id="path a number"),
+        pytest.param({"body": {"gre": 800}}, "malformed_event", id="body an object"),
+    ],
+)
+def test_an_unreadable_event_gets_a_json_400(admission: ModuleType, change: dict[str, Any], code: str) -> None:
+    event = {**rest_event("POST", "/predict", {"gre": 800}), **change}
+    response = admission.lambda_handler(event, Context())
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] == code
+    assert response["headers"]["Access-Control-Allow-Origin"] == "*"

@@ -23,6 +23,7 @@ module "stack" {
   reserved_concurrency        = var.reserved_concurrency
   manage_account_logging_role = var.manage_account_logging_role
   alarm_actions               = var.alarm_actions
+  model_version_days          = var.model_version_days
   force_destroy               = var.force_destroy
   site_domain_name            = var.site_domain_name
   site_acm_certificate_arn    = var.site_acm_certificate_arn

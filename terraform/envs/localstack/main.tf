@@ -45,6 +45,7 @@ module "stack" {
   reserved_concurrency        = var.reserved_concurrency
   manage_account_logging_role = var.manage_account_logging_role
   alarm_actions               = var.alarm_actions
+  model_version_days          = var.model_version_days
   # There is no execute-api DNS here: clients use LocalStack's path form of the stage URL.
   api_url_template = "${var.localstack_endpoint}/_aws/execute-api/{api_id}/{stage}"
   # Test stacks come and go; their buckets must go with them.

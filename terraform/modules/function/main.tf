@@ -1,5 +1,7 @@
 locals {
   model_uri = "s3://${var.model_bucket}/${var.model_prefix}"
+  # The folder that holds every model, one <name>/ each: the default model's parent (models/admission/ -> models/).
+  models_prefix = replace(var.model_prefix, "/[^/]+/$/", "")
 }
 
 data "aws_partition" "current" {}
@@ -25,7 +27,7 @@ resource "aws_cloudwatch_log_group" "this" {
   tags              = var.tags
 }
 
-# Least privilege: read and list one model prefix, write the function's own log group.
+# Least privilege: read and list the models folder (the function serves every model in it), write its own log group.
 locals {
   role_policy = jsonencode({
     Version = "2012-10-17"
@@ -34,15 +36,15 @@ locals {
         Sid      = "ReadModel"
         Effect   = "Allow"
         Action   = ["s3:GetObject"]
-        Resource = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}/${var.model_prefix}*"]
+        Resource = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}/${local.models_prefix}*"]
       },
       {
-        # Without ListBucket, S3 answers a missing model.json with 403 instead of 404.
-        Sid       = "ListModelPrefix"
+        # Lists the models; and without ListBucket, S3 answers a missing model.json with 403 instead of 404.
+        Sid       = "ListModels"
         Effect    = "Allow"
         Action    = ["s3:ListBucket"]
         Resource  = ["arn:${data.aws_partition.current.partition}:s3:::${var.model_bucket}"]
-        Condition = { StringLike = { "s3:prefix" = ["${var.model_prefix}*"] } }
+        Condition = { StringLike = { "s3:prefix" = ["${local.models_prefix}*"] } }
       },
       {
         Sid      = "WriteOwnLogs"

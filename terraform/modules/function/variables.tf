@@ -64,16 +64,16 @@ variable "timeout_s" {
 
 variable "model_bucket" {
   type        = string
-  description = "Bucket that holds the model; the function may read only model_prefix in it."
+  description = "Bucket that holds the models; the function may read and list only the folder of model_prefix in it."
 }
 
 variable "model_prefix" {
   type        = string
-  description = "Prefix of the model (a folder holding model.json and model.rds), ending in a slash."
+  description = "Prefix of the default model, <folder>/<name>/ (model.json and model.rds); every other model is a sibling <folder>/<other name>/."
 
   validation {
-    condition     = can(regex("^[^/*?].*/$", var.model_prefix))
-    error_message = "model_prefix must be a non-empty key prefix that ends in \"/\" and holds no wildcard at its start."
+    condition     = can(regex("^[^/*?][^*?]*/[^/*?]+/$", var.model_prefix))
+    error_message = "model_prefix must be <folder>/<name>/: the default model's folder inside the folder of models, ending in \"/\", without wildcards."
   }
 }
 

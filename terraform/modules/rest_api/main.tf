@@ -1,8 +1,22 @@
 locals {
-  # One entry per route and method, e.g. "POST predict".
+  # One entry per route and method, e.g. "POST predict", "POST models/{name}/predict".
   calls = merge([
     for path, methods in var.routes : { for m in methods : "${m} ${path}" => { path = path, method = m } }
   ]...)
+
+  # Every resource the routes need, parents included ("models", "models/{name}", "models/{name}/predict"),
+  # by depth: a resource's parent is one level up, and Terraform cannot refer to its own resource block.
+  resource_paths = distinct(flatten([
+    for path in keys(var.routes) : [
+      for depth in range(1, length(split("/", path)) + 1) : join("/", slice(split("/", path), 0, depth))
+    ]
+  ]))
+  paths_at_depth = { for depth in [1, 2, 3] : depth => toset([for p in local.resource_paths : p if length(split("/", p)) == depth]) }
+  resource_ids = merge(
+    { for p, r in aws_api_gateway_resource.route : p => r.id },
+    { for p, r in aws_api_gateway_resource.nested : p => r.id },
+    { for p, r in aws_api_gateway_resource.leaf : p => r.id },
+  )
 
   # Header values are API Gateway literals, hence the single quotes.
   cors_headers = {
@@ -51,11 +65,27 @@ resource "aws_api_gateway_rest_api" "this" {
 }
 
 resource "aws_api_gateway_resource" "route" {
-  for_each = var.routes
+  for_each = local.paths_at_depth[1]
 
   rest_api_id = aws_api_gateway_rest_api.this.id
   parent_id   = aws_api_gateway_rest_api.this.root_resource_id
   path_part   = each.key
+}
+
+resource "aws_api_gateway_resource" "nested" {
+  for_each = local.paths_at_depth[2]
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.route[dirname(each.key)].id
+  path_part   = basename(each.key)
+}
+
+resource "aws_api_gateway_resource" "leaf" {
+  for_each = local.paths_at_depth[3]
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.nested[dirname(each.key)].id
+  path_part   = basename(each.key)
 }
 
 resource "aws_api_gateway_method" "call" {
@@ -64,7 +94,7 @@ resource "aws_api_gateway_method" "call" {
   for_each = local.calls
 
   rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.route[each.value.path].id
+  resource_id      = local.resource_ids[each.value.path]
   http_method      = each.value.method
   authorization    = "NONE"
   api_key_required = var.api_key_required
@@ -74,7 +104,7 @@ resource "aws_api_gateway_integration" "call" {
   for_each = local.calls
 
   rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.route[each.value.path].id
+  resource_id             = local.resource_ids[each.value.path]
   http_method             = aws_api_gateway_method.call[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
@@ -87,7 +117,7 @@ resource "aws_api_gateway_method" "preflight" {
   for_each = var.routes
 
   rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.route[each.key].id
+  resource_id      = local.resource_ids[each.key]
   http_method      = "OPTIONS"
   authorization    = "NONE"
   api_key_required = false
@@ -97,7 +127,7 @@ resource "aws_api_gateway_integration" "preflight" {
   for_each = var.routes
 
   rest_api_id       = aws_api_gateway_rest_api.this.id
-  resource_id       = aws_api_gateway_resource.route[each.key].id
+  resource_id       = local.resource_ids[each.key]
   http_method       = aws_api_gateway_method.preflight[each.key].http_method
   type              = "MOCK"
   request_templates = { "application/json" = "{\"statusCode\": 200}" }
@@ -107,7 +137,7 @@ resource "aws_api_gateway_method_response" "preflight" {
   for_each = var.routes
 
   rest_api_id         = aws_api_gateway_rest_api.this.id
-  resource_id         = aws_api_gateway_resource.route[each.key].id
+  resource_id         = local.resource_ids[each.key]
   http_method         = aws_api_gateway_method.preflight[each.key].http_method
   status_code         = "200"
   response_parameters = { for h, _ in local.cors_headers : "method.response.header.${h}" => true }
@@ -117,7 +147,7 @@ resource "aws_api_gateway_integration_response" "preflight" {
   for_each = var.routes
 
   rest_api_id         = aws_api_gateway_rest_api.this.id
-  resource_id         = aws_api_gateway_resource.route[each.key].id
+  resource_id         = local.resource_ids[each.key]
   http_method         = aws_api_gateway_method.preflight[each.key].http_method
   status_code         = aws_api_gateway_method_response.preflight[each.key].status_code
   response_parameters = { for h, v in local.preflight_headers[each.key] : "method.response.header.${h}" => v }
@@ -148,7 +178,7 @@ resource "aws_api_gateway_deployment" "this" {
       local.cors_headers,
       var.function_invoke_arn,
       var.api_key_required,
-      [for r in aws_api_gateway_resource.route : r.id],
+      local.resource_ids,
       [for m in aws_api_gateway_method.call : m.id],
       [for i in aws_api_gateway_integration.call : i.id],
       [for m in aws_api_gateway_method.preflight : m.id],
@@ -219,13 +249,14 @@ resource "aws_api_gateway_method_settings" "all" {
 resource "aws_lambda_permission" "call" {
   for_each = local.calls
 
-  statement_id  = "apigateway-${each.value.method}-${replace(each.value.path, ".", "_")}"
+  statement_id  = "apigateway-${each.value.method}-${replace(each.value.path, "/[./{}]/", "_")}"
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
   qualifier     = var.function_qualifier
   principal     = "apigateway.amazonaws.com"
   # Only this API's own route and method may call the function, from any of its stages.
-  source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*/${each.value.method}/${each.value.path}"
+  # A path parameter ({name}) matches any value of its segment.
+  source_arn = "${aws_api_gateway_rest_api.this.execution_arn}/*/${each.value.method}/${replace(each.value.path, "/\\{[^}]+\\}/", "*")}"
 }
 
 resource "aws_api_gateway_api_key" "this" {

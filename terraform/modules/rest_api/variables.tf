@@ -21,17 +21,21 @@ variable "function_qualifier" {
 
 variable "routes" {
   type        = map(list(string))
-  description = "Top-level paths and the methods each accepts; every route also answers an OPTIONS preflight."
+  description = "Paths (up to three segments; {param} for a path parameter) and the methods each accepts; every route also answers an OPTIONS preflight."
   default = {
-    "predict"      = ["POST"]
-    "health"       = ["GET"]
-    "metadata"     = ["GET"]
-    "openapi.json" = ["GET"]
+    "predict"                    = ["POST"]
+    "health"                     = ["GET"]
+    "metadata"                   = ["GET"]
+    "openapi.json"               = ["GET"]
+    "models"                     = ["GET"]
+    "models/{name}/predict"      = ["POST"]
+    "models/{name}/metadata"     = ["GET"]
+    "models/{name}/openapi.json" = ["GET"]
   }
 
   validation {
-    condition     = alltrue([for path, _ in var.routes : can(regex("^[A-Za-z0-9._-]+$", path))])
-    error_message = "Each route is one path segment of letters, digits, dots, hyphens or underscores (no slash)."
+    condition     = alltrue([for path, _ in var.routes : can(regex("^([A-Za-z0-9._-]+|\\{[A-Za-z0-9_]+\\})(/([A-Za-z0-9._-]+|\\{[A-Za-z0-9_]+\\})){0,2}$", path))])
+    error_message = "Each route is one to three path segments of letters, digits, dots, hyphens or underscores, or {parameter}, joined by slashes."
   }
 
   validation {

@@ -54,12 +54,12 @@ run "composes_the_stack" {
   command = apply
 
   assert {
-    condition     = output.model_uri == "s3://rtest-models-123456789012/admission/"
+    condition     = output.model_uri == "s3://rtest-models-123456789012/models/admission/"
     error_message = "MODEL_URI must be the model's prefix in the model bucket."
   }
 
   assert {
-    condition     = aws_s3_object.model_rds[0].key == "admission/model.rds" && aws_s3_object.model_json[0].key == "admission/model.json"
+    condition     = aws_s3_object.model_rds[0].key == "models/admission/model.rds" && aws_s3_object.model_json[0].key == "models/admission/model.json"
     error_message = "The model files must be uploaded under the model's prefix."
   }
 

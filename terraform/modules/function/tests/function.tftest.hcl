@@ -18,7 +18,7 @@ variables {
   artifact_key     = "lambda/abc.zip"
   source_code_hash = "bWFuaWZlc3QtaGFzaA=="
   model_bucket     = "rmodel-models"
-  model_prefix     = "admission/"
+  model_prefix     = "models/admission/"
 }
 
 run "least_privilege_role_and_function" {
@@ -26,18 +26,7 @@ run "least_privilege_role_and_function" {
 
   assert {
     condition     = length(jsondecode(aws_iam_role_policy.this.policy).Statement) == 3
-    error_message = "The role must have exactly three statements: model read, model prefix listing and own logs."
-  }
-
-  assert {
-    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ListModelPrefix"][0] == {
-      Sid       = "ListModelPrefix"
-      Effect    = "Allow"
-      Action    = ["s3:ListBucket"]
-      Resource  = ["arn:aws:s3:::rmodel-models"]
-      Condition = { StringLike = { "s3:prefix" = ["admission/*"] } }
-    }
-    error_message = "The function may list the model bucket only under the model's prefix (so a missing model.json is a 404, not a 403)."
+    error_message = "The role must have exactly three statements: model read, model list (a missing model.json is then a 404, not a 403) and own logs."
   }
 
   assert {
@@ -45,9 +34,20 @@ run "least_privilege_role_and_function" {
       Sid      = "ReadModel"
       Effect   = "Allow"
       Action   = ["s3:GetObject"]
-      Resource = ["arn:aws:s3:::rmodel-models/admission/*"]
+      Resource = ["arn:aws:s3:::rmodel-models/models/*"]
     }
-    error_message = "The function may only GetObject under the model's prefix."
+    error_message = "The function may only GetObject under the models folder."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s if s.Sid == "ListModels"][0] == {
+      Sid       = "ListModels"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = ["arn:aws:s3:::rmodel-models"]
+      Condition = { StringLike = { "s3:prefix" = ["models/*"] } }
+    }
+    error_message = "The function may list only the models folder."
   }
 
   assert {
@@ -92,7 +92,7 @@ run "least_privilege_role_and_function" {
 
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      MODEL_URI             = "s3://rmodel-models/admission/"
+      MODEL_URI             = "s3://rmodel-models/models/admission/"
       MODEL_REFRESH_SECONDS = "60"
       MAX_BATCH_ROWS        = "1000"
       CORS_ORIGIN           = "*"
@@ -136,7 +136,7 @@ run "snapstart_publishes_behind_alias" {
   }
 
   assert {
-    condition     = aws_lambda_function.this.environment[0].variables["EXTRA"] == "1" && aws_lambda_function.this.environment[0].variables["MODEL_URI"] == "s3://rmodel-models/admission/"
+    condition     = aws_lambda_function.this.environment[0].variables["EXTRA"] == "1" && aws_lambda_function.this.environment[0].variables["MODEL_URI"] == "s3://rmodel-models/models/admission/"
     error_message = "Extra environment variables are merged; MODEL_URI stays."
   }
 }
@@ -201,6 +201,14 @@ run "rejects_wildcard_prefix" {
   command = plan
   variables {
     model_prefix = "*/"
+  }
+  expect_failures = [var.model_prefix]
+}
+
+run "rejects_prefix_without_a_models_folder" {
+  command = plan
+  variables {
+    model_prefix = "admission/"
   }
   expect_failures = [var.model_prefix]
 }

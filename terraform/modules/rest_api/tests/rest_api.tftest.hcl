@@ -33,7 +33,7 @@ run "routes_cors_throttling" {
   command = apply
 
   assert {
-    condition     = keys(aws_api_gateway_method.call) == ["GET health", "GET metadata", "GET openapi.json", "POST predict"]
+    condition     = keys(aws_api_gateway_method.call) == ["GET health", "GET metadata", "GET models", "GET models/{name}/metadata", "GET models/{name}/openapi.json", "GET openapi.json", "POST models/{name}/predict", "POST predict"]
     error_message = "The API must expose exactly the routes of DESIGN.md."
   }
 
@@ -43,7 +43,7 @@ run "routes_cors_throttling" {
   }
 
   assert {
-    condition     = alltrue([for m in aws_api_gateway_method.preflight : m.http_method == "OPTIONS" && m.authorization == "NONE" && !m.api_key_required]) && length(aws_api_gateway_method.preflight) == 4
+    condition     = alltrue([for m in aws_api_gateway_method.preflight : m.http_method == "OPTIONS" && m.authorization == "NONE" && !m.api_key_required]) && length(aws_api_gateway_method.preflight) == 8
     error_message = "Every route must answer an unauthenticated OPTIONS preflight."
   }
 
@@ -98,12 +98,36 @@ run "routes_cors_throttling" {
 
   assert {
     condition = { for k, p in aws_lambda_permission.call : k => p.source_arn } == {
-      "GET health"       = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/health"
-      "GET metadata"     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/metadata"
-      "GET openapi.json" = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/openapi.json"
-      "POST predict"     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/POST/predict"
+      "GET health"                     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/health"
+      "GET metadata"                   = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/metadata"
+      "GET openapi.json"               = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/openapi.json"
+      "POST predict"                   = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/POST/predict"
+      "GET models"                     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/models"
+      "GET models/{name}/metadata"     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/models/*/metadata"
+      "GET models/{name}/openapi.json" = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/models/*/openapi.json"
+      "POST models/{name}/predict"     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/POST/models/*/predict"
     }
     error_message = "The function may be invoked only by this API's own routes and methods."
+  }
+
+  assert {
+    condition     = keys(aws_api_gateway_resource.route) == ["health", "metadata", "models", "openapi.json", "predict"] && keys(aws_api_gateway_resource.nested) == ["models/{name}"] && keys(aws_api_gateway_resource.leaf) == ["models/{name}/metadata", "models/{name}/openapi.json", "models/{name}/predict"]
+    error_message = "Per-model routes hang under models/{name}, each resource once."
+  }
+
+  assert {
+    condition     = aws_api_gateway_resource.nested["models/{name}"].path_part == "{name}" && aws_api_gateway_resource.leaf["models/{name}/predict"].path_part == "predict"
+    error_message = "{name} is a path parameter segment under /models."
+  }
+
+  assert {
+    condition     = aws_api_gateway_integration_response.preflight["models/{name}/predict"].response_parameters["method.response.header.Access-Control-Allow-Methods"] == "'OPTIONS,POST'"
+    error_message = "A per-model route's preflight names its own methods."
+  }
+
+  assert {
+    condition     = alltrue([for p in aws_lambda_permission.call : can(regex("^[A-Za-z0-9_-]+$", p.statement_id))])
+    error_message = "Permission statement ids must be letters, digits, - and _ only."
   }
 
   assert {
@@ -163,10 +187,18 @@ run "api_key_and_origin" {
   }
 }
 
-run "rejects_nested_route" {
+run "rejects_route_deeper_than_three_segments" {
   command = plan
   variables {
-    routes = { "a/b" = ["GET"] }
+    routes = { "a/b/c/d" = ["GET"] }
+  }
+  expect_failures = [var.routes]
+}
+
+run "rejects_malformed_segment" {
+  command = plan
+  variables {
+    routes = { "models/{name/predict" = ["GET"] }
   }
   expect_failures = [var.routes]
 }
