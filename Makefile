@@ -41,6 +41,10 @@ up: package localstack-up  ## Bring the whole stack up on LocalStack; print the 
 publish-model: model  ## Serve build/models/<MODEL> from the running stack: upload it, no apply, no redeploy
 	@$(PY) scripts/stack.py publish-model
 
+.PHONY: score
+score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv); results in build/scores/
+	@$(PY) scripts/score.py "$(INPUT)"
+
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack
 	@if [ -x $(PY) ]; then $(PY) scripts/stack.py down; fi

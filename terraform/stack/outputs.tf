@@ -63,3 +63,13 @@ output "alarm_names" {
   description = "CloudWatch alarm names, by kind."
   value       = module.monitoring.alarm_names
 }
+
+output "batch_bucket" {
+  description = "Batch scoring bucket: upload in/<name>.csv; results appear as out/<name>.scored.csv and .summary.json."
+  value       = module.batch_scoring.bucket
+}
+
+output "batch_state_machine_arn" {
+  description = "ARN of the batch-scoring state machine."
+  value       = module.batch_scoring.state_machine_arn
+}

@@ -144,3 +144,21 @@ variable "tags" {
   description = "Tags for every resource."
   default     = {}
 }
+
+variable "batch_rows_per_chunk" {
+  type        = number
+  description = "Batch scoring: rows scored by one task (one R call)."
+  default     = 5000
+}
+
+variable "batch_max_concurrency" {
+  type        = number
+  description = "Batch scoring: chunks scored at once (Distributed Map MaxConcurrency)."
+  default     = 4
+}
+
+variable "batch_max_input_mb" {
+  type        = number
+  description = "Batch scoring: largest input CSV in MiB."
+  default     = 1024
+}

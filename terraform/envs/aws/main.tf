@@ -34,5 +34,8 @@ module "stack" {
   reserved_concurrency        = var.reserved_concurrency
   manage_account_logging_role = var.manage_account_logging_role
   alarm_actions               = var.alarm_actions
+  batch_rows_per_chunk        = var.batch_rows_per_chunk
+  batch_max_concurrency       = var.batch_max_concurrency
+  batch_max_input_mb          = var.batch_max_input_mb
   force_destroy               = var.force_destroy
 }
