@@ -154,7 +154,7 @@ resource "aws_iam_role_policy" "state_machine" {
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
-  #checkov:skip=CKV_AWS_158:Execution data is not logged (include_execution_data = false); CloudWatch encrypts at rest by default.
+  #checkov:skip=CKV_AWS_158:Logged state data is object keys and counts, no rows; CloudWatch encrypts at rest by default.
   #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days) so that cost follows the user's policy.
   name              = "/aws/vendedlogs/states/${local.state_machine_name}"
   retention_in_days = var.log_retention_days

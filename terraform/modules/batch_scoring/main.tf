@@ -193,7 +193,7 @@ resource "aws_lambda_permission" "s3_start" {
   action         = "lambda:InvokeFunction"
   function_name  = aws_lambda_function.start.function_name
   principal      = "s3.amazonaws.com"
-  source_arn     = module.bucket.arn
+  source_arn     = local.bucket_arn
   source_account = data.aws_caller_identity.current.account_id
 }
 
@@ -216,8 +216,9 @@ resource "aws_sfn_state_machine" "this" {
   definition = jsonencode(local.definition)
 
   logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
+    log_destination = "${aws_cloudwatch_log_group.state_machine.arn}:*"
+    # State data is object keys and row counts, never rows (they stay in S3): safe to log with errors.
+    include_execution_data = true
     level                  = "ERROR"
   }
 

@@ -175,8 +175,8 @@ run "alarm_on_failed_executions" {
   }
 
   assert {
-    condition     = aws_sfn_state_machine.this.tracing_configuration[0].enabled && aws_sfn_state_machine.this.logging_configuration[0].level == "ERROR" && !aws_sfn_state_machine.this.logging_configuration[0].include_execution_data
-    error_message = "Executions must be traced and their errors logged, without the data."
+    condition     = aws_sfn_state_machine.this.tracing_configuration[0].enabled && aws_sfn_state_machine.this.logging_configuration[0].level == "ERROR" && aws_sfn_state_machine.this.logging_configuration[0].include_execution_data
+    error_message = "Executions must be traced and their errors logged with their state (keys and counts)."
   }
 }
 
