@@ -62,6 +62,45 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+def batch_lines(r: dict[str, Any]) -> list[str]:
+    """Batch scoring: measured rates here, and the AWS projection computed from them."""
+    b = r.get("batch")
+    if not b:
+        return []
+    api = b.get("predict_api", {})
+    lines = [
+        "",
+        f"## Batch scoring: {b['rows']:,} rows (deployed path on LocalStack, upload to downloaded result)",
+        "",
+        "| Path | Seconds | Rows/s |",
+        "|---|---|---|",
+    ]
+    for run in b["runs"]:
+        path = f"Step Functions, MaxConcurrency {run['max_concurrency']}"
+        lines.append(f"| {path} | {run['seconds']} | {run['rows_per_s']:,} |")
+    path = "POST /predict, 1,000 rows per request, sequential"
+    lines.append(f"| {path} | {api.get('seconds')} | {api.get('rows_per_s', 0):,} |")
+    projection = b.get("projection") or []
+    if projection:
+        prices = projection[0]["prices"]
+        lines += [
+            "",
+            f"Projection for AWS, {projection[0]['rows']:,} rows in chunks of {b['rows_per_chunk']:,}, "
+            f"from one chunk's measured invoke ({b['chunk_invoke_s']} s here) and the split/assemble time per row; "
+            f"prices {prices['region']} as of {prices['as_of']}:",
+            "",
+            "| Concurrency | Time | Lambda | Step Functions | S3 requests | Total |",
+            "|---|---|---|---|---|---|",
+        ]
+        for p in projection:
+            lines.append(
+                f"| {p['concurrency']:,} | {p['seconds']:.0f} s (split {p['split_s']:.0f}, chunks {p['chunks_s']:.1f}, "
+                f"assemble {p['assemble_s']:.0f}) | {p['lambda_usd']:.2f} USD | {p['step_functions_usd']:.2f} USD | "
+                f"{p['s3_usd']:.2f} USD | {p['usd']:.2f} USD |"
+            )
+    return lines
+
+
 def render(r: dict[str, Any]) -> str:
     m = r.get("machine", {})
     lines = [
@@ -93,6 +132,7 @@ def render(r: dict[str, Any]) -> str:
         cells = [name, *(run.get(k, "-") for k in ("clients", "requests", "errors"))]
         cells += [*(lat.get(k, "-") for k in ("p50", "p95", "p99")), run.get("throughput_rps", "-")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += batch_lines(r)
     lines += [
         "",
         "## How it was measured",

@@ -34,6 +34,21 @@ def log(message: str) -> None:
     print(f"\033[1m[score]\033[0m {message}", file=sys.stderr, flush=True)
 
 
+def boto3_client(service: str, values: dict[str, Any]) -> Any:
+    """A client for the stack in values (build/stack.json): LocalStack's endpoint, or AWS's usual credential chain."""
+    import boto3
+
+    endpoint = values.get("endpoint")
+    key = "test" if endpoint else None  # LocalStack takes any credentials
+    return boto3.client(  # type: ignore[call-overload]  # the service name is a variable
+        service,
+        endpoint_url=endpoint,
+        region_name=values["region"],
+        aws_access_key_id=key,
+        aws_secret_access_key=key,
+    )
+
+
 @dataclass
 class BatchStack:
     bucket: str
@@ -45,21 +60,12 @@ class BatchStack:
     def from_values(cls, values: dict[str, Any]) -> BatchStack:
         if "batch_bucket" not in values:
             raise ScoreError("the running stack has no batch scoring (no batch_bucket output); run `make up` again")
-        import boto3
-
-        endpoint = values.get("endpoint")
-        key = "test" if endpoint else None  # LocalStack takes any credentials; AWS uses the usual chain
-        clients = {
-            name: boto3.client(
-                name,
-                endpoint_url=endpoint,
-                region_name=values["region"],
-                aws_access_key_id=key,
-                aws_secret_access_key=key,
-            )
-            for name in ("s3", "stepfunctions")
-        }
-        return cls(values["batch_bucket"], values["batch_state_machine_arn"], clients["s3"], clients["stepfunctions"])
+        return cls(
+            values["batch_bucket"],
+            values["batch_state_machine_arn"],
+            boto3_client("s3", values),
+            boto3_client("stepfunctions", values),
+        )
 
     @classmethod
     def from_stack_json(cls, path: Path = STACK_JSON) -> BatchStack:

@@ -192,3 +192,45 @@ def test_boston_model_is_scored_the_same_way(stack: Any, batch: score_cli.BatchS
     names = [spec["name"] for spec in boston["inputs"]]
     expected = r_predict(MODELS / "boston", [{name: row[name] for name in names} for row in sample])
     assert [float(row["value"]) for row in sample] == pytest.approx(expected, rel=0, abs=1e-9)
+
+
+def test_a_chunk_that_was_not_scored_is_reported_with_its_rows(stack: Any, batch: score_cli.BatchStack) -> None:
+    """The assemble step of the deployed function, given a run whose second chunk has no part (its task failed)."""
+    lam = stack.client("lambda")
+    function = f"{stack.spec.name}-batch"
+    run = f"lost-chunk-{int(time.time())}"
+    header = "id,gre,gpa,rank\n"
+    chunks = []
+    for index, first in enumerate((0, 3)):
+        key = f"work/{run}/chunks/{index:06d}.csv"
+        rows = "".join(f"r{first + i},{600 + i},3.5,{i + 1}\n" for i in range(3))
+        batch.s3.put_object(Bucket=batch.bucket, Key=key, Body=(header + rows).encode())
+        chunks.append(
+            {"index": index, "key": key, "part": f"work/{run}/parts/{index:06d}.csv", "first_row": first, "rows": 3}
+        )
+    batch.s3.put_object(Bucket=batch.bucket, Key=f"work/{run}/chunks.json", Body=json.dumps(chunks).encode())
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        answer = lam.invoke(FunctionName=function, Payload=json.dumps(event))
+        assert "FunctionError" not in answer, answer["Payload"].read()
+        result: dict[str, Any] = json.loads(answer["Payload"].read())
+        return result
+
+    assert invoke({"step": "score", "bucket": batch.bucket, "chunk": chunks[0]})["scored"] == 3
+    split = {"chunks_key": f"work/{run}/chunks.json", "columns": ["id", "gre", "gpa", "rank"], "rows_per_chunk": 3}
+    admission = json.loads((MODELS / "admission" / "model.json").read_text())
+    split["model"] = {"name": "admission", "version": admission["version"]}
+    answer = invoke({"step": "assemble", "bucket": batch.bucket, "key": f"in/{run}.csv", "run": run, "split": split})
+    assert answer["status"] == "failed"
+    assert "1 of 2 chunk(s) could not be scored" in answer["reason"]
+    summary = json.loads(batch.s3.get_object(Bucket=batch.bucket, Key=f"out/{run}.summary.json")["Body"].read())
+    assert (summary["rows"], summary["scored"], summary["invalid"], summary["failed_chunks"]) == (6, 3, 3, [1])
+    text = batch.s3.get_object(Bucket=batch.bucket, Key=f"out/{run}.scored.csv")["Body"].read().decode()
+    rows = list(csv.DictReader(text.splitlines()))
+    assert [row["id"] for row in rows] == [f"r{i}" for i in range(6)]
+    assert all(row["probability"] and not row["error"] for row in rows[:3])
+    assert all(
+        not row["probability"] and row["error"] == "not scored: the task for rows 3-5 failed after its retries"
+        for row in rows[3:]
+    )
+    assert out_keys(batch, f"work/{run}/") == set()
