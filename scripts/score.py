@@ -161,22 +161,22 @@ def download(stack: BatchStack, key: str, target_dir: Path) -> tuple[dict[str, A
     stem = key.removeprefix(INPUT_PREFIX).removesuffix(".csv")
     target_dir.mkdir(parents=True, exist_ok=True)
     name = Path(stem).name
-    summary_path = target_dir / f"{name}.summary.json"
-    csv_path: Path | None = target_dir / f"{name}.scored.csv"
+    summary_path, csv_path = target_dir / f"{name}.summary.json", target_dir / f"{name}.scored.csv"
     try:
         body = stack.s3.get_object(Bucket=stack.bucket, Key=f"out/{stem}.summary.json")["Body"].read()
     except stack.s3.exceptions.NoSuchKey:
         raise ScoreError(f"the execution ended without out/{stem}.summary.json; see its history") from None
     summary: dict[str, Any] = json.loads(body)
     summary_path.write_bytes(body)
-    assert csv_path is not None
     csv_path.unlink(missing_ok=True)  # never leave an older result next to this summary
+    from botocore.exceptions import ClientError
+
     try:
         stack.s3.download_file(stack.bucket, f"out/{stem}.scored.csv", str(csv_path))
-    except Exception as error:  # absent when the file could not be scored at all
-        if "404" not in str(error) and "NoSuchKey" not in str(error):
+    except ClientError as error:  # absent when the file could not be scored at all
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey"):
             raise
-        csv_path = None
+        return summary, summary_path, None
     return summary, summary_path, csv_path
 
 
