@@ -226,6 +226,11 @@ resource "aws_sfn_state_machine" "this" {
     enabled = true
   }
 
+  # LocalStack does not report tracing back, so every plan would show it again; it is fixed at true here anyway.
+  lifecycle {
+    ignore_changes = [tracing_configuration]
+  }
+
   tags       = var.tags
   depends_on = [aws_iam_role_policy.state_machine]
 }
