@@ -146,6 +146,10 @@ def render(r: dict[str, Any]) -> str:
         "- Warm latencies: `lambda_handler` called in the same sandboxed process with an API Gateway proxy event.",
         f"- Rscript per request: `{r.get('rscript_command', 'Rscript -e ...')}`, one process per request.",
         "- Through API Gateway: `requests` on loopback to the stack's REST API URL, keep-alive sessions.",
+        "- Batch scoring (`bench/batch.py`): `make score`'s own code uploads the CSV and waits for the downloaded "
+        "result; the map's MaxConcurrency is set with UpdateStateMachine between runs and Terraform's definition put "
+        "back after. The AWS projection (`bench/cost.py`): split + ceil(chunks / concurrency) x one chunk's invoke + "
+        "assemble, with the split and assemble times per row of the last run here.",
         "- Cost: billed duration = warm single-row p50 rounded up to 1 ms; free tier and data transfer excluded. "
         f"Prices: {', '.join(lookup(r, 'cost_per_million_usd.prices.sources') or [])}.",
     ]
