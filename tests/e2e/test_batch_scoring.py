@@ -234,3 +234,29 @@ def test_a_chunk_that_was_not_scored_is_reported_with_its_rows(stack: Any, batch
         for row in rows[3:]
     )
     assert out_keys(batch, f"work/{run}/") == set()
+
+
+def test_excel_style_csv_keeps_its_fields(batch: score_cli.BatchStack, tmp_path: Path) -> None:
+    """A byte-order mark, CRLF line ends, quoted fields with commas and line breaks, blank lines, extra columns."""
+    source = tmp_path / "excel.csv"
+    lines = [
+        "\ufeffname,rank,gre,gpa,note",
+        '"Lovelace, Ada",1,800,4,"first line\r\nsecond line"',
+        "",
+        '"O\'Brien ""Bo""",4,500,3.0,',
+        "Zed,2, 650 ,3.25,plain",
+    ]
+    source.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+    result = score_cli.score(batch, source, tmp_path / "scores", show=False)
+    assert result.status == "SUCCEEDED", result.summary
+    assert (result.summary["rows"], result.summary["scored"]) == (3, 3)
+    header, rows = read_rows(result.csv_path)
+    assert header == ["name", "rank", "gre", "gpa", "note", "probability", "label", "error"]
+    assert [row["name"] for row in rows] == ["Lovelace, Ada", 'O\'Brien "Bo"', "Zed"]
+    assert rows[0]["note"] == "first line\r\nsecond line"
+    assert rows[2]["gre"] == " 650 "  # echoed as given, read as 650
+    expected = r_predict(
+        MODELS / "admission",
+        [{"gre": g, "gpa": p, "rank": r} for g, p, r in ((800, 4, "1"), (500, 3.0, "4"), (650, 3.25, "2"))],
+    )
+    assert [float(row["probability"]) for row in rows] == pytest.approx(expected, rel=0, abs=1e-9)
