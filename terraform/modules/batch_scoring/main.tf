@@ -235,13 +235,33 @@ resource "aws_sfn_state_machine" "this" {
   depends_on = [aws_iam_role_policy.state_machine]
 }
 
-resource "aws_cloudwatch_metric_alarm" "failed" {
-  alarm_name          = "${var.name}-batch-executions-failed"
-  alarm_description   = "A batch-scoring execution failed: a bad file, failed chunks or a step error; out/<file>.summary.json says why."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsFailed"
+locals {
+  alarms = {
+    executions-failed = {
+      description = "A batch-scoring execution failed: a bad file, failed chunks or a step error; out/<file>.summary.json says why."
+      namespace   = "AWS/States"
+      metric      = "ExecutionsFailed"
+      dimensions  = { StateMachineArn = aws_sfn_state_machine.this.arn }
+    }
+    # S3 invokes the starter asynchronously: an error here is a file that was never scored.
+    start-errors = {
+      description = "The starter could not start an execution for an uploaded file; upload it again once fixed."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = aws_lambda_function.start.function_name }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.name}-batch-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
   statistic           = "Sum"
-  dimensions          = { StateMachineArn = aws_sfn_state_machine.this.arn }
+  dimensions          = each.value.dimensions
   period              = 300
   evaluation_periods  = 1
   threshold           = 1

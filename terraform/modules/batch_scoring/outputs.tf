@@ -28,9 +28,9 @@ output "max_concurrency" {
   value       = var.max_concurrency
 }
 
-output "alarm_name" {
-  description = "CloudWatch alarm on failed executions."
-  value       = aws_cloudwatch_metric_alarm.failed.alarm_name
+output "alarm_names" {
+  description = "CloudWatch alarm names, by kind: failed executions, starter errors."
+  value       = { for kind, alarm in aws_cloudwatch_metric_alarm.this : kind => alarm.alarm_name }
 }
 
 output "definition" {

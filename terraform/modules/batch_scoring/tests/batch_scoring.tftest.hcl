@@ -165,13 +165,23 @@ run "alarm_on_failed_executions" {
   command = apply
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.failed.namespace == "AWS/States" && aws_cloudwatch_metric_alarm.failed.metric_name == "ExecutionsFailed" && aws_cloudwatch_metric_alarm.failed.threshold == 1
-    error_message = "One failed execution must raise the alarm."
+    condition     = keys(aws_cloudwatch_metric_alarm.this) == ["executions-failed", "start-errors"]
+    error_message = "There must be alarms on failed executions and on starter errors."
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.failed.dimensions.StateMachineArn == "arn:aws:states:us-east-1:123456789012:stateMachine:rmodel-batch" && aws_cloudwatch_metric_alarm.failed.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:alerts"])
-    error_message = "The alarm must watch this state machine and notify alarm_actions."
+    condition     = aws_cloudwatch_metric_alarm.this["executions-failed"].namespace == "AWS/States" && aws_cloudwatch_metric_alarm.this["executions-failed"].metric_name == "ExecutionsFailed" && aws_cloudwatch_metric_alarm.this["executions-failed"].dimensions.StateMachineArn == "arn:aws:states:us-east-1:123456789012:stateMachine:rmodel-batch"
+    error_message = "The executions alarm must watch this state machine's ExecutionsFailed."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["start-errors"].namespace == "AWS/Lambda" && aws_cloudwatch_metric_alarm.this["start-errors"].metric_name == "Errors" && aws_cloudwatch_metric_alarm.this["start-errors"].dimensions.FunctionName == "rmodel-batch-start"
+    error_message = "The starter alarm must watch the starter's Errors."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.this : a.threshold == 1 && a.statistic == "Sum" && a.alarm_actions == toset(["arn:aws:sns:us-east-1:123456789012:alerts"])])
+    error_message = "One failure must raise an alarm that notifies alarm_actions."
   }
 
   assert {
