@@ -9,11 +9,15 @@ The model and its prediction code are the API's own (handler.py): one model, one
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import os
 import time
 import traceback
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +32,8 @@ OUTPUT_PREFIX = "out/"
 # S3's smallest multipart part is 5 MiB; 8 MiB parts keep memory flat however large the output.
 PART_BYTES = 8 << 20
 READ_BUFFER_BYTES = 1 << 20
+# S3 requests in flight at once: one-by-one, a request's latency (not bandwidth) bounds split and assemble.
+IN_FLIGHT = 8
 
 
 def rows_per_chunk() -> int:
@@ -115,35 +121,21 @@ def split(event: dict[str, Any]) -> dict[str, Any]:
     run, bucket = event["run"], event["bucket"]
     model = handler._model()
     per_chunk = rows_per_chunk()
-    items: list[dict[str, Any]] = []
-    total = 0
     try:
         reader = _open_csv(event)
         header = next(reader, None)
         if header is None or not any(field.strip() for field in header):
             raise BadFile("the file has no header line; its first line must name the columns")
         names = check_header(header, model.meta["inputs"], model.meta["output"])
-        rows: list[list[str]] = []
-        for row in reader:
-            if not row:
-                continue  # blank lines are not rows
-            rows.append(row)
-            if len(rows) == per_chunk:
-                items.append(_write_chunk(bucket, run, len(items), total, names, rows))
-                total += len(rows)
-                rows = []
-        if rows:
-            items.append(_write_chunk(bucket, run, len(items), total, names, rows))
-            total += len(rows)
+        with ThreadPoolExecutor(IN_FLIGHT) as pool:
+            items = list(_in_order(pool, _chunk_writes(reader, bucket, run, names, per_chunk)))
+        total = sum(item["rows"] for item in items)
         if total == 0:
             raise BadFile("the file has a header but no rows; add the rows to score")
     except BadFile as bad:
         return {"ok": False, "reason": str(bad)}
     except UnicodeDecodeError as error:
-        return {
-            "ok": False,
-            "reason": f"the file is not UTF-8 text (byte {error.start} of a block); save it as UTF-8 CSV",
-        }
+        return {"ok": False, "reason": f"the file is not UTF-8 text ({error.reason}); save it as a UTF-8 CSV"}
     except csv.Error as error:
         return {"ok": False, "reason": f"the file is not valid CSV ({error}); check its quoting"}
     chunks_key = f"{_work(run)}chunks.json"
@@ -159,6 +151,34 @@ def split(event: dict[str, Any]) -> dict[str, Any]:
         "columns": names,
         "model": model.ref,
     }
+
+
+def _in_order[T](pool: ThreadPoolExecutor, calls: Iterable[Callable[[], T]]) -> Iterator[T]:
+    """Run the calls on the pool, at most IN_FLIGHT at a time, and yield their results in the calls' order."""
+    pending: deque[Future[T]] = deque()
+    for call in calls:
+        pending.append(pool.submit(call))
+        if len(pending) >= IN_FLIGHT:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _chunk_writes(
+    reader: Iterator[list[str]], bucket: str, run: str, names: list[str], per_chunk: int
+) -> Iterator[Callable[[], dict[str, Any]]]:
+    """One write per chunk of per_chunk rows; the rows are read as the writes are taken."""
+    rows: list[list[str]] = []
+    index = first_row = 0
+    for row in reader:
+        if not row:
+            continue  # blank lines are not rows
+        rows.append(row)
+        if len(rows) == per_chunk:
+            yield functools.partial(_write_chunk, bucket, run, index, first_row, names, rows)
+            index, first_row, rows = index + 1, first_row + len(rows), []
+    if rows:
+        yield functools.partial(_write_chunk, bucket, run, index, first_row, names, rows)
 
 
 def _write_chunk(
@@ -273,6 +293,15 @@ def _failed_chunk_lines(bucket: str, chunk: dict[str, Any], width: int) -> bytes
     return _csv_text([[*row, *[""] * width, message] for row in rows]).encode()
 
 
+def _fetch_part(bucket: str, key: str) -> tuple[dict[str, str], bytes] | None:
+    """A part's metadata (counts, model version) and rows; None when its task never wrote it."""
+    try:
+        part = S3.get_object(Bucket=bucket, Key=key)
+    except S3.exceptions.NoSuchKey:
+        return None
+    return part.get("Metadata", {}), part["Body"].read()
+
+
 def assemble(event: dict[str, Any]) -> dict[str, Any]:
     bucket, key, run, split_result = event["bucket"], event["key"], event["run"], event["split"]
     scored_key, summary_key = output_keys(key)
@@ -285,20 +314,20 @@ def assemble(event: dict[str, Any]) -> dict[str, Any]:
     target = _OutputObject(bucket, scored_key)
     try:
         target.write(_csv_text([output_header(split_result["columns"], model.meta["output"])]).encode())
-        for chunk in items:
-            try:
-                part = S3.get_object(Bucket=bucket, Key=chunk["part"])
-            except S3.exceptions.NoSuchKey:
-                failed.append(chunk["index"])
-                totals["rows"] += chunk["rows"]
-                totals["invalid"] += chunk["rows"]
-                target.write(_failed_chunk_lines(bucket, chunk, len(columns)))
-                continue
-            meta = part.get("Metadata", {})
-            for name in totals:
-                totals[name] += int(meta.get(name.replace("_", "-"), 0))
-            versions.add(meta.get("model-version", ""))
-            target.write(part["Body"].read())
+        with ThreadPoolExecutor(IN_FLIGHT) as pool:
+            parts = _in_order(pool, (functools.partial(_fetch_part, bucket, chunk["part"]) for chunk in items))
+            for chunk, part in zip(items, parts, strict=True):
+                if part is None:
+                    failed.append(chunk["index"])
+                    totals["rows"] += chunk["rows"]
+                    totals["invalid"] += chunk["rows"]
+                    target.write(_failed_chunk_lines(bucket, chunk, len(columns)))
+                    continue
+                meta, body = part
+                for name in totals:
+                    totals[name] += int(meta.get(name.replace("_", "-"), 0))
+                versions.add(meta.get("model-version", ""))
+                target.write(body)
         target.close()
     except BaseException:
         target.abort()
