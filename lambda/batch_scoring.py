@@ -23,6 +23,7 @@ from typing import Any
 
 import handler
 from batch_rows import BadFile, RowParser, check_header, output_header, prediction_columns, prediction_fields
+from batch_start import INPUT_PREFIX, INPUT_SUFFIX
 from logs import log, request_id
 from r_bridge import RError
 from settings import env_number
@@ -61,7 +62,7 @@ S3 = _s3()
 
 def output_keys(key: str) -> tuple[str, str]:
     """in/a/b.csv -> (out/a/b.scored.csv, out/a/b.summary.json)."""
-    stem = key.removeprefix("in/").removesuffix(".csv")
+    stem = key.removeprefix(INPUT_PREFIX).removesuffix(INPUT_SUFFIX)
     return f"{OUTPUT_PREFIX}{stem}.scored.csv", f"{OUTPUT_PREFIX}{stem}.summary.json"
 
 

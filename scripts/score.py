@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lambda"))
 
-from batch_start import INPUT_PREFIX, execution_name  # noqa: E402  (the starter's naming: one rule, one place)
+from batch_start import INPUT_PREFIX, INPUT_SUFFIX, execution_name  # noqa: E402  (the starter's naming: one rule, one place)
 
 STACK_JSON = ROOT / "build" / "stack.json"
 SCORES = ROOT / "build" / "scores"
@@ -158,7 +158,7 @@ def follow(stack: BatchStack, name: str, key: str, started: float, show: bool = 
 
 
 def download(stack: BatchStack, key: str, target_dir: Path) -> tuple[dict[str, Any], Path, Path | None]:
-    stem = key.removeprefix(INPUT_PREFIX).removesuffix(".csv")
+    stem = key.removeprefix(INPUT_PREFIX).removesuffix(INPUT_SUFFIX)
     target_dir.mkdir(parents=True, exist_ok=True)
     name = Path(stem).name
     summary_path, csv_path = target_dir / f"{name}.summary.json", target_dir / f"{name}.scored.csv"
@@ -183,7 +183,7 @@ def download(stack: BatchStack, key: str, target_dir: Path) -> tuple[dict[str, A
 def score(stack: BatchStack, path: Path, target_dir: Path = SCORES, show: bool = True) -> Result:
     if not path.is_file():
         raise ScoreError(f"no file {path}; give INPUT=path/to/file.csv")
-    if path.suffix != ".csv":
+    if path.suffix != INPUT_SUFFIX:
         raise ScoreError(f"{path.name} does not end in .csv; only in/*.csv starts batch scoring: rename it")
     key = f"{INPUT_PREFIX}{path.name}"
     started = time.monotonic()
