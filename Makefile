@@ -49,6 +49,10 @@ model-versions:  ## List the kept versions of MODEL: model version, trained_at, 
 rollback-model:  ## Serve the previous version of MODEL again (VERSION=<model version>: that one); no apply
 	@$(PY) scripts/stack.py rollback-model
 
+.PHONY: score
+score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv); results in build/scores/
+	@$(PY) scripts/score.py "$(INPUT)"
+
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack
 	@if [ -x $(PY) ]; then $(PY) scripts/stack.py down; fi

@@ -83,6 +83,45 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+def batch_lines(r: dict[str, Any]) -> list[str]:
+    """Batch scoring: measured rates here, and the AWS projection computed from them."""
+    b = r.get("batch")
+    if not b:
+        return []
+    api = b.get("predict_api", {})
+    lines = [
+        "",
+        f"## Batch scoring: {b['rows']:,} rows (deployed path on LocalStack, upload to downloaded result)",
+        "",
+        "| Path | Seconds | Rows/s |",
+        "|---|---|---|",
+    ]
+    for run in b["runs"]:
+        path = f"Step Functions, MaxConcurrency {run['max_concurrency']}"
+        lines.append(f"| {path} | {run['seconds']} | {run['rows_per_s']:,} |")
+    path = "POST /predict, 1,000 rows per request, sequential"
+    lines.append(f"| {path} | {api.get('seconds')} | {api.get('rows_per_s', 0):,} |")
+    projection = b.get("projection") or []
+    if projection:
+        prices = projection[0]["prices"]
+        lines += [
+            "",
+            f"Projection for AWS, {projection[0]['rows']:,} rows in chunks of {b['rows_per_chunk']:,}, "
+            f"from one chunk's measured invoke ({b['chunk_invoke_s']} s here) and the split/assemble time per row; "
+            f"prices {prices['region']} as of {prices['as_of']}:",
+            "",
+            "| Concurrency | Time | Lambda | Step Functions | S3 requests | Total |",
+            "|---|---|---|---|---|---|",
+        ]
+        for p in projection:
+            lines.append(
+                f"| {p['concurrency']:,} | {p['seconds']:.0f} s (split {p['split_s']:.0f}, chunks {p['chunks_s']:.1f}, "
+                f"assemble {p['assemble_s']:.0f}) | {p['lambda_usd']:.2f} USD | {p['step_functions_usd']:.2f} USD | "
+                f"{p['s3_usd']:.2f} USD | {p['usd']:.2f} USD |"
+            )
+    return lines
+
+
 def render(r: dict[str, Any]) -> str:
     m = r.get("machine", {})
     lines = [
@@ -132,6 +171,7 @@ def render(r: dict[str, Any]) -> str:
             f"| Process memory (RSS) with every model loaded | {_fmt(many.get('rss_all_loaded_mb'), ' MB')} |",
             f"| The loaded models in R (object.size) | {_fmt(many.get('models_in_r_mb'), ' MB')} |",
         ]
+    lines += batch_lines(r)
     lines += [
         "",
         "## How it was measured",
@@ -154,6 +194,10 @@ def render(r: dict[str, Any]) -> str:
         "- Warm latencies: `lambda_handler` called in the same sandboxed process with an API Gateway proxy event.",
         f"- Rscript per request: `{r.get('rscript_command', 'Rscript -e ...')}`, one process per request.",
         "- Through API Gateway: `requests` on loopback to the stack's REST API URL, keep-alive sessions.",
+        "- Batch scoring (`bench/batch.py`): `make score`'s own code uploads the CSV and waits for the downloaded "
+        "result; the map's MaxConcurrency is set with UpdateStateMachine between runs and Terraform's definition put "
+        "back after. The AWS projection (`bench/cost.py`): split + ceil(chunks / concurrency) x one chunk's invoke + "
+        "assemble, with the split and assemble times per row of the last run here.",
         "- Cost: billed duration = warm single-row p50 rounded up to 1 ms; free tier, data transfer and log storage "
         "excluded. Log bytes per request: the function's START, request, END and REPORT lines of a warm invoke, and "
         "the stage's access log format filled with one real request's values (LocalStack writes no access logs), "

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import buildtime, coldstart, cost, deployed, inprocess, live, machine, rscript, sizes
+from bench import batch, buildtime, coldstart, cost, deployed, inprocess, live, machine, rscript, sizes
 from bench.markdown import lookup, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +31,7 @@ TARGETS = [
     ("warm_single_ms.p50", "<=", 1.5, "warm single-row p50 <= 1.5 ms"),
     ("speedup_vs_rscript_single", ">=", 100.0, ">= 100x faster than one Rscript per request"),
     ("zip_mb", "<=", 20.0, "zip <= 20 MB"),
+    ("batch.best_seconds", "<=", 30.0, "100,000-row CSV scored end to end (upload to download) <= 30 s"),
 ]
 
 
@@ -73,6 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--e2e", type=int, default=300, help="sequential POST /predict through API Gateway")
     parser.add_argument("--load", type=int, default=2000, help="requests of the 8-client closed loop")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--batch-rows", type=int, default=100_000, help="rows of the batch-scoring CSV")
     parser.add_argument(
         "--stack-json", type=Path, default=BUILD / "stack.json", help="outputs of a running stack to measure"
     )
@@ -168,12 +170,19 @@ def main(argv: list[str] | None = None) -> int:
             outputs["api_url"], record, clients=args.clients, total=args.load
         ).as_dict()
 
+    def measure_batch() -> None:
+        if args.model != "admission":
+            raise ValueError("batch scoring is measured with the admission model")
+        with live.live_stack(args.model, args.stack_json) as outputs:
+            report["batch"] = batch.measure(outputs, args.batch_rows)
+
     step("sizes", measure_sizes)
     step("package_build", measure_build)
     step("sandbox", measure_sandbox)
     step("rscript", measure_rscript)
     step("in_process", measure_in_process)
     step("stack", measure_stack)
+    step("batch", measure_batch)
 
     warm_p50 = lookup(report, "warm_single_ms.p50")
     rscript_p50 = lookup(report, "rscript_per_request_ms.p50")

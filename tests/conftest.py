@@ -24,6 +24,8 @@ import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
 
 # Hot-swap tests wait for the function to re-check its model; keep that interval short.
 TEST_REFRESH_SECONDS = 2
+# Batch scoring's file-size limit, small enough that a test can upload a file over it.
+TEST_BATCH_MAX_INPUT_MB = 4
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def stack(localstack_endpoint: str) -> Iterator[LiveStack]:
     spec = stack_cli.StackSpec(
         name=f"t{uuid.uuid4().hex[:8]}",
         model_name="admission",
-        extra_vars={"model_refresh_seconds": TEST_REFRESH_SECONDS},
+        extra_vars={"model_refresh_seconds": TEST_REFRESH_SECONDS, "batch_max_input_mb": TEST_BATCH_MAX_INPUT_MB},
     )
     try:
         outputs = stack_cli.apply(spec)

@@ -55,3 +55,13 @@ output "alarm_names" {
   description = "CloudWatch alarm names, by kind."
   value       = module.stack.alarm_names
 }
+
+output "batch_bucket" {
+  description = "Batch scoring bucket (in/, out/)."
+  value       = module.stack.batch_bucket
+}
+
+output "batch_state_machine_arn" {
+  description = "ARN of the batch-scoring state machine."
+  value       = module.stack.batch_state_machine_arn
+}

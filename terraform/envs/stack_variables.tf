@@ -118,3 +118,21 @@ variable "model_version_days" {
   description = "Days a replaced model version is kept (what `make rollback-model` can return to)."
   default     = 90
 }
+
+variable "batch_rows_per_chunk" {
+  type        = number
+  description = "Batch scoring: rows scored by one task (one R call)."
+  default     = 5000
+}
+
+variable "batch_max_concurrency" {
+  type        = number
+  description = "Batch scoring: chunks scored at once (raise it on AWS, e.g. 100)."
+  default     = 4
+}
+
+variable "batch_max_input_mb" {
+  type        = number
+  description = "Batch scoring: largest input CSV in MiB."
+  default     = 1024
+}

@@ -150,3 +150,23 @@ module "monitoring" {
   alarm_actions      = var.alarm_actions
   tags               = local.tags
 }
+
+module "batch_scoring" {
+  source = "../modules/batch_scoring"
+
+  name                  = var.name
+  bucket_name           = "${var.name}-batch-${local.bucket_suffix}"
+  artifact_bucket       = module.artifact_bucket.name
+  artifact_key          = aws_s3_object.lambda_zip.key
+  source_code_hash      = local.manifest.base64sha256
+  model_bucket          = module.model_bucket.name
+  model_prefix          = local.model_prefix
+  model_refresh_seconds = var.model_refresh_seconds
+  rows_per_chunk        = var.batch_rows_per_chunk
+  max_concurrency       = var.batch_max_concurrency
+  max_input_mb          = var.batch_max_input_mb
+  log_retention_days    = var.log_retention_days
+  alarm_actions         = var.alarm_actions
+  force_destroy         = var.force_destroy
+  tags                  = local.tags
+}

@@ -76,3 +76,13 @@ output "site_distribution_id" {
   description = "CloudFront distribution of the page; null with site_delivery = \"s3_website\"."
   value       = module.site.distribution_id
 }
+
+output "batch_bucket" {
+  description = "Batch scoring bucket: upload in/<name>.csv; results appear as out/<name>.scored.csv and .summary.json."
+  value       = module.batch_scoring.bucket
+}
+
+output "batch_state_machine_arn" {
+  description = "ARN of the batch-scoring state machine."
+  value       = module.batch_scoring.state_machine_arn
+}

@@ -179,3 +179,21 @@ variable "model_version_days" {
     error_message = "model_version_days must be at least 1."
   }
 }
+
+variable "batch_rows_per_chunk" {
+  type        = number
+  description = "Batch scoring: rows scored by one task (one R call)."
+  default     = 5000
+}
+
+variable "batch_max_concurrency" {
+  type        = number
+  description = "Batch scoring: chunks scored at once (Distributed Map MaxConcurrency)."
+  default     = 4
+}
+
+variable "batch_max_input_mb" {
+  type        = number
+  description = "Batch scoring: largest input CSV in MiB."
+  default     = 1024
+}

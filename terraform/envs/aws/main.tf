@@ -24,6 +24,9 @@ module "stack" {
   manage_account_logging_role = var.manage_account_logging_role
   alarm_actions               = var.alarm_actions
   model_version_days          = var.model_version_days
+  batch_rows_per_chunk        = var.batch_rows_per_chunk
+  batch_max_concurrency       = var.batch_max_concurrency
+  batch_max_input_mb          = var.batch_max_input_mb
   force_destroy               = var.force_destroy
   site_domain_name            = var.site_domain_name
   site_acm_certificate_arn    = var.site_acm_certificate_arn

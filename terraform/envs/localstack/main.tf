@@ -17,6 +17,7 @@ provider "aws" {
     iam        = var.localstack_endpoint
     lambda     = var.localstack_endpoint
     s3         = var.localstack_endpoint
+    sfn        = var.localstack_endpoint
     sts        = var.localstack_endpoint
   }
 }
@@ -46,6 +47,9 @@ module "stack" {
   manage_account_logging_role = var.manage_account_logging_role
   alarm_actions               = var.alarm_actions
   model_version_days          = var.model_version_days
+  batch_rows_per_chunk        = var.batch_rows_per_chunk
+  batch_max_concurrency       = var.batch_max_concurrency
+  batch_max_input_mb          = var.batch_max_input_mb
   # There is no execute-api DNS here: clients use LocalStack's path form of the stage URL.
   api_url_template = "${var.localstack_endpoint}/_aws/execute-api/{api_id}/{stage}"
   # Test stacks come and go; their buckets must go with them.
