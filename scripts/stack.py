@@ -101,11 +101,21 @@ def _terraform(spec: StackSpec) -> Terraform:
         rc, _, err = tf.init(capture_output=True, input=False, backend_config=str(BACKEND_HCL))
         if rc != 0:
             raise StackError(f"terraform init failed in {spec.working_dir}:\n{err}")
-    elif not (spec.working_dir / ".terraform").is_dir():
+    elif _needs_init(spec.working_dir):
         rc, _, err = tf.init(capture_output=True, input=False)
         if rc != 0:
             raise StackError(f"terraform init failed in {spec.working_dir}:\n{err}")
+        (spec.working_dir / ".terraform" / "modules" / "modules.json").touch()  # init leaves it as it was
     return tf
+
+
+def _needs_init(working_dir: Path) -> bool:
+    """No .terraform yet, or Terraform code changed since it was made (a module added after a pull, say)."""
+    manifest = working_dir / ".terraform" / "modules" / "modules.json"
+    if not manifest.exists():
+        return True
+    newest = max(p.stat().st_mtime for p in (ROOT / "terraform").rglob("*.tf") if ".terraform" not in p.parts)
+    return newest > manifest.stat().st_mtime
 
 
 def teardown_command(spec: StackSpec) -> str:
