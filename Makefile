@@ -50,8 +50,8 @@ rollback-model:  ## Serve the previous version of MODEL again (VERSION=<model ve
 	@$(PY) scripts/stack.py rollback-model
 
 .PHONY: score
-score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv); results in build/scores/
-	@$(PY) scripts/score.py "$(INPUT)"
+score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv [MODEL=name]); results in build/scores/
+	@$(PY) scripts/score.py "$(INPUT)" $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
 
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack

@@ -23,9 +23,10 @@ from typing import Any
 
 import handler
 from batch_rows import BadFile, RowParser, check_header, output_header, prediction_columns, prediction_fields
-from batch_start import INPUT_PREFIX, INPUT_SUFFIX
+from batch_start import INPUT_PREFIX, INPUT_SUFFIX, MODEL_METADATA
 from logs import log, request_id
 from r_bridge import RError
+from responses import ApiError
 from settings import env_number
 
 WORK_PREFIX = "work/"
@@ -95,6 +96,17 @@ def _object_args(event: dict[str, Any]) -> dict[str, Any]:
     return args
 
 
+def _model_of(event: dict[str, Any]) -> Any:
+    """The model the uploader named in the object's metadata, else the default; an unknown name is a bad file."""
+    name = S3.head_object(**_object_args(event)).get("Metadata", {}).get(MODEL_METADATA) or None
+    try:
+        return handler._model(name)
+    except ApiError as error:
+        if error.status == 404:
+            raise BadFile(error.message) from None
+        raise
+
+
 def _open_csv(event: dict[str, Any]) -> Any:
     limit = max_input_bytes()
     size = int(S3.head_object(**_object_args(event))["ContentLength"])
@@ -120,9 +132,9 @@ def _csv_text(rows: list[list[str]]) -> str:
 def split(event: dict[str, Any]) -> dict[str, Any]:
     """Check the file and cut it into chunk objects; a bad file answers ok=false with the reason."""
     run, bucket = event["run"], event["bucket"]
-    model = handler._model()
     per_chunk = rows_per_chunk()
     try:
+        model = _model_of(event)
         reader = _open_csv(event)
         header = next(reader, None)
         if header is None or not any(field.strip() for field in header):
@@ -130,6 +142,8 @@ def split(event: dict[str, Any]) -> dict[str, Any]:
         names = check_header(header, model.meta["inputs"], model.meta["output"])
         with ThreadPoolExecutor(IN_FLIGHT) as pool:
             items = list(_in_order(pool, _chunk_writes(reader, bucket, run, names, per_chunk)))
+        for item in items:
+            item["model"] = model.meta["name"]  # every chunk is scored by the model the file was checked against
         total = sum(item["rows"] for item in items)
         if total == 0:
             raise BadFile("the file has a header but no rows; add the rows to score")
@@ -205,7 +219,7 @@ def _read_chunk(bucket: str, key: str) -> tuple[list[str], list[list[str]]]:
 def score(event: dict[str, Any]) -> dict[str, Any]:
     """One chunk: validate every row, predict the valid ones in one R call, write the part in input order."""
     bucket, chunk = event["bucket"], event["chunk"]
-    model = handler._model()
+    model = handler._model(chunk.get("model"))
     output = model.meta["output"]
     header, rows = _read_chunk(bucket, chunk["key"])
     check_header(header, model.meta["inputs"], output)  # the model may have changed since the split
@@ -307,7 +321,7 @@ def assemble(event: dict[str, Any]) -> dict[str, Any]:
     bucket, key, run, split_result = event["bucket"], event["key"], event["run"], event["split"]
     scored_key, summary_key = output_keys(key)
     items = json.loads(S3.get_object(Bucket=bucket, Key=split_result["chunks_key"])["Body"].read())
-    model = handler._model()
+    model = handler._model(split_result["model"]["name"])
     columns = prediction_columns(model.meta["output"])
     totals = {"rows": 0, "scored": 0, "invalid": 0, "out_of_range": 0}
     failed: list[int] = []

@@ -15,6 +15,8 @@ from logs import log
 
 INPUT_PREFIX = "in/"
 INPUT_SUFFIX = ".csv"
+# The input object's user metadata naming the model to score with (x-amz-meta-model); absent: the default model.
+MODEL_METADATA = "model"
 
 
 def execution_name(key: str, version: str) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lambda"))
 
-from batch_start import INPUT_PREFIX, INPUT_SUFFIX, execution_name  # noqa: E402  (the starter's naming: one rule, one place)
+from batch_start import INPUT_PREFIX, INPUT_SUFFIX, MODEL_METADATA, execution_name  # noqa: E402  (the starter's naming: one rule, one place)
 
 STACK_JSON = ROOT / "build" / "stack.json"
 SCORES = ROOT / "build" / "scores"
@@ -86,9 +86,11 @@ class Result:
     seconds: float
 
 
-def upload(stack: BatchStack, path: Path, key: str) -> str:
-    """Upload the file; return the execution name its S3 event starts (from the key and the new object version)."""
-    stack.s3.upload_file(str(path), stack.bucket, key)
+def upload(stack: BatchStack, path: Path, key: str, model: str | None = None) -> str:
+    """Upload the file (with the model to score it with, else the stack's default); return the execution name its
+    S3 event starts (from the key and the new object version)."""
+    extra = {"Metadata": {MODEL_METADATA: model}} if model else None
+    stack.s3.upload_file(str(path), stack.bucket, key, ExtraArgs=extra)
     head = stack.s3.head_object(Bucket=stack.bucket, Key=key)
     return execution_name(key, head.get("VersionId") or head["ETag"].strip('"'))
 
@@ -180,14 +182,16 @@ def download(stack: BatchStack, key: str, target_dir: Path) -> tuple[dict[str, A
     return summary, summary_path, csv_path
 
 
-def score(stack: BatchStack, path: Path, target_dir: Path = SCORES, show: bool = True) -> Result:
+def score(
+    stack: BatchStack, path: Path, target_dir: Path = SCORES, show: bool = True, model: str | None = None
+) -> Result:
     if not path.is_file():
         raise ScoreError(f"no file {path}; give INPUT=path/to/file.csv")
     if path.suffix != INPUT_SUFFIX:
         raise ScoreError(f"{path.name} does not end in .csv; only in/*.csv starts batch scoring: rename it")
     key = f"{INPUT_PREFIX}{path.name}"
     started = time.monotonic()
-    name = upload(stack, path, key)
+    name = upload(stack, path, key, model)
     if show:
         log(f"uploaded {path} ({path.stat().st_size / 1e6:.1f} MB) to s3://{stack.bucket}/{key}; execution {name}")
     status = follow(stack, name, key, started, show)
@@ -198,12 +202,13 @@ def score(stack: BatchStack, path: Path, target_dir: Path = SCORES, show: bool =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", help="the CSV to score (its header names the model's inputs)")
+    parser.add_argument("--model", default=None, help="the model to score with (default: the stack's default model)")
     args = parser.parse_args(argv)
     if not args.input:
         print("score: give the file: make score INPUT=path/to/file.csv", file=sys.stderr)
         return 2
     try:
-        result = score(BatchStack.from_stack_json(), Path(args.input))
+        result = score(BatchStack.from_stack_json(), Path(args.input), model=args.model)
     except ScoreError as error:
         print(f"score: {error}", file=sys.stderr)
         return 1

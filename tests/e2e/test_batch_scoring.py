@@ -14,7 +14,7 @@ import pytest
 import score as score_cli  # scripts/, put on sys.path by tests/conftest.py
 from r_reference import r_predict
 from sample_csv import write_sample
-from test_hot_swap import upload, wait_for_version
+from test_hot_swap import upload
 
 pytestmark = [pytest.mark.localstack, pytest.mark.stack, pytest.mark.slow]
 
@@ -168,19 +168,12 @@ def test_bad_file_fails_with_its_reason_and_leaves_no_output(
 
 
 def test_boston_model_is_scored_the_same_way(stack: Any, batch: score_cli.BatchStack, tmp_path: Path) -> None:
+    """A file uploaded with the model named in its metadata (make score MODEL=boston) is scored by that model."""
     boston = json.loads((MODELS / "boston" / "model.json").read_text())
-    admission = json.loads((MODELS / "admission" / "model.json").read_text())
     source = tmp_path / "houses.csv"
     invalid = write_sample("boston", 2_000, source, invalid_every=100)
-    try:
-        upload(stack, MODELS / "boston")
-        wait_for_version(stack, boston["version"])
-        time.sleep(stack.spec.extra_vars["model_refresh_seconds"] + 1)  # every scoring environment re-checks by then
-        result = score_cli.score(batch, source, tmp_path / "scores", show=False)
-    finally:
-        upload(stack, MODELS / "admission")
-        wait_for_version(stack, admission["version"])
-        time.sleep(stack.spec.extra_vars["model_refresh_seconds"] + 1)
+    upload(stack, MODELS / "boston")  # published next to the default model, under its own name
+    result = score_cli.score(batch, source, tmp_path / "scores", show=False, model="boston")
     assert result.status == "SUCCEEDED", result.summary
     assert result.summary["model"] == {"name": "boston", "version": boston["version"]}
     assert (result.summary["rows"], result.summary["invalid"]) == (2_000, 20)
@@ -192,6 +185,16 @@ def test_boston_model_is_scored_the_same_way(stack: Any, batch: score_cli.BatchS
     names = [spec["name"] for spec in boston["inputs"]]
     expected = r_predict(MODELS / "boston", [{name: row[name] for name in names} for row in sample])
     assert [float(row["value"]) for row in sample] == pytest.approx(expected, rel=0, abs=1e-9)
+
+
+def test_an_unknown_model_fails_the_file_naming_the_known_ones(batch: score_cli.BatchStack, tmp_path: Path) -> None:
+    source = tmp_path / "unknown_model.csv"
+    write_sample("admission", 10, source)
+    result = score_cli.score(batch, source, tmp_path / "scores", show=False, model="nosuch")
+    assert result.status == "FAILED"
+    assert "no model named 'nosuch'" in result.summary["reason"], result.summary
+    assert "admission" in result.summary["reason"]
+    assert result.csv_path is None
 
 
 def test_a_chunk_that_was_not_scored_is_reported_with_its_rows(stack: Any, batch: score_cli.BatchStack) -> None:
