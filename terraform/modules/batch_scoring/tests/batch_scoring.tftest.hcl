@@ -45,7 +45,7 @@ variables {
   artifact_key     = "lambda/abc.zip"
   source_code_hash = "bWFuaWZlc3QtaGFzaA=="
   model_bucket     = "rmodel-models"
-  model_prefix     = "admission/"
+  model_prefix     = "models/admission/"
   alarm_actions    = ["arn:aws:sns:us-east-1:123456789012:alerts"]
 }
 
@@ -108,7 +108,7 @@ run "split_map_assemble_on_the_api_code" {
   }
 
   assert {
-    condition     = module.scoring_function.model_uri == "s3://rmodel-models/admission/"
+    condition     = module.scoring_function.model_uri == "s3://rmodel-models/models/admission/"
     error_message = "The scoring function serves the API's model."
   }
 }
