@@ -210,7 +210,8 @@ def test_second_apply_fails_on_the_lock_and_the_state_stays_intact(locked_root: 
     # With the lock released a third apply (a real change) succeeds and writes a newer state.
     third = locked_root.run("apply", "-auto-approve", "-var", "model_refresh_seconds=61")
     assert third.returncode == 0, third.stderr + third.stdout[-4000:]
-    assert "1 changed" in third.stdout, third.stdout[-2000:]
+    # The API's function and the batch-scoring function both take the setting: changed in place, nothing replaced.
+    assert "Resources: 0 added, 2 changed, 0 destroyed." in third.stdout, third.stdout[-2000:]
     newer = locked_root.state()
     assert newer["lineage"] == state["lineage"]
     assert newer["serial"] > state["serial"]
