@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SANDBOX = ROOT / "localstack" / "executor" / "lambda_local_executor" / "sandbox.py"
 # Under build/, not /tmp: the sandbox gives the function a private /tmp of its own.
 WORK = ROOT / "build" / "bench" / "work"
+# The sandbox shows the function nothing of the host but its task root: the probe's files travel inside it.
+TASK_ROOT = "/var/task"
+EXTRA = "bench"
 
 
 def example_record(model_dir: Path) -> dict[str, Any]:
@@ -26,17 +29,18 @@ def example_record(model_dir: Path) -> dict[str, Any]:
 
 
 def prepare(zip_path: Path, model_dir: Path, batch_rows: int) -> Path:
-    """Unzip the package as the task root, copy the model and the probe, write the two request events."""
+    """Unzip the package as the task root; copy the model and the probe into it and write the two request events."""
     shutil.rmtree(WORK, ignore_errors=True)
     unzip_to(zip_path, WORK / "task")
-    shutil.copytree(model_dir, WORK / "model")
-    shutil.copy2(Path(__file__).with_name("probe.py"), WORK / "probe.py")
+    extra = WORK / "task" / EXTRA
+    shutil.copytree(model_dir, extra / "model")
+    shutil.copy2(Path(__file__).with_name("probe.py"), extra / "probe.py")
     record = example_record(model_dir)
     events = {
         "single": proxy_event("POST", "/predict", record),
         "batch": proxy_event("POST", "/predict", {"instances": [record] * batch_rows}),
     }
-    (WORK / "events.json").write_text(json.dumps(events))
+    (extra / "events.json").write_text(json.dumps(events))
     return WORK
 
 
@@ -45,8 +49,9 @@ def run_probe(work: Path, warm_single: int, warm_batch: int, memory_mb: int) -> 
     command = [
         sys.executable, str(SANDBOX), "--task-root", str(work / "task"), "--handler", "handler.lambda_handler",
         "--function-name", "bench", "--memory-mb", str(memory_mb), "--timeout-s", "300",
-        "--env", f"MODEL_URI={work / 'model'}/",
-        "--", "python", str(work / "probe.py"), str(work / "events.json"), str(warm_single), str(warm_batch),
+        "--env", f"MODEL_URI={TASK_ROOT}/{EXTRA}/model/",
+        "--", "python", f"{TASK_ROOT}/{EXTRA}/probe.py", f"{TASK_ROOT}/{EXTRA}/events.json",
+        str(warm_single), str(warm_batch),
     ]  # fmt: skip
     spawned = time.time()
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
