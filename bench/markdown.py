@@ -44,7 +44,7 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("Cold start in-process (process start to first prediction)",
          f"median {_fmt(lookup(r, 'cold_start_s.median'), ' s')}, p90 {_fmt(lookup(r, 'cold_start_s.p90'), ' s')}",
          f"{_fmt(lookup(r, 'cold_start_s.n'))} runs: the handler imported by a probe in the Lambda-like sandbox, "
-         "local model file, no Runtime API, full CPU"),
+         "local model file, no Runtime API, the CPU share of its memory from the start (no init burst)"),
         ("Cold start on the deployed path (new environment to first answer)",
          f"median {_fmt(lookup(cold, 'first_answer_ms.p50'), ' ms', 0)}, "
          f"Init Duration {_fmt(lookup(cold, 'init_duration_ms.p50'), ' ms', 0)}",
