@@ -56,8 +56,9 @@ sync_venv() {
 }
 
 sync_venv .venv "$PY312" requirements/dev.lock
-# The repository's own tools are importable from the developer environment.
-echo "$ROOT/packaging" > "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/r_lambda_serve.pth"
+# The repository's own tools (the packager, the local Lambda's view) are importable from the developer environment.
+printf '%s\n' "$ROOT/packaging" "$ROOT/localstack/executor" \
+  > "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/r_lambda_serve.pth"
 
 sync_venv build/venv/localstack "$PY313" localstack/requirements.lock
 if [ -f localstack/executor/pyproject.toml ]; then

@@ -9,8 +9,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+from lambda_local_executor import lambda_view
+
 from lambda_zip import BuildError
-from lambda_zip.lambda_os import LIBRARIES
 
 SANDBOX = Path("localstack/executor/lambda_local_executor/sandbox.py")
 SANDBOX_TASK_ROOT = "/var/task"
@@ -91,29 +92,8 @@ def run(zip_path: Path, models: dict[str, Path], work: Path, repo: Path) -> list
                 f"(full output: rerun `{' '.join(cmd[:-1])} <program>`; the unzipped zip is in {task_root})"
             )
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        if foreign := foreign_objects(result.pop("mapped"), runtime_dirs(repo)):
+        if foreign := lambda_view.foreign_objects(result.pop("mapped")):
             raise BuildError(f"smoke test: model {name} loaded libraries the Lambda OS does not have: {foreign}")
         results.append(result)
     shutil.rmtree(work)
     return results
-
-
-# Where Debian keeps the libraries that the Lambda OS description names by soname.
-HOST_LIBRARY_DIR = Path("/usr/lib/x86_64-linux-gnu")
-
-
-def runtime_dirs(repo: Path) -> tuple[str, ...]:
-    """The python3.12 runtime's directories as the sandbox shows them: /var/lang and the interpreter it links."""
-    cfg = (repo / "build" / "venv" / "lambda-python3.12" / "pyvenv.cfg").read_text()
-    home = next(line.split("=", 1)[1].strip() for line in cfg.splitlines() if line.split("=")[0].strip() == "home")
-    return ("/var/lang/", str(Path(home).parent) + "/")
-
-
-def foreign_objects(mapped: list[str], runtime: tuple[str, ...], task_root: str = SANDBOX_TASK_ROOT) -> list[str]:
-    """Shared objects a function mapped that are neither its own, the runtime's, nor a Lambda OS library."""
-    allowed = set()
-    for name, lib in LIBRARIES.items():
-        for soname in (name, lib.debian_soname):
-            if soname and (HOST_LIBRARY_DIR / soname).exists():
-                allowed.add(str((HOST_LIBRARY_DIR / soname).resolve()))
-    return sorted(p for p in mapped if not p.startswith((task_root + "/", *runtime)) and p not in allowed)

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 import requests
-from lambda_zip import smoke
+from lambda_local_executor import lambda_view
 
 pytestmark = [pytest.mark.localstack, pytest.mark.stack]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def function_processes(function_name: str) -> list[int]:
@@ -47,5 +45,5 @@ def test_a_serving_function_maps_nothing_beyond_the_lambda_os(stack: Any) -> Non
     for pid in pids:
         mapped = mapped_objects(pid)
         assert "/var/task/R/lib/libR.so" in mapped, mapped
-        assert smoke.foreign_objects(mapped, smoke.runtime_dirs(ROOT)) == []
+        assert lambda_view.foreign_objects(mapped) == []
         assert not [p for p in mapped if p.startswith(("/usr/lib/R", "/usr/lib/x86_64-linux-gnu/libR"))]

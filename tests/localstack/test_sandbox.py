@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lambda_local_executor import lambda_view
 
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = ROOT / "localstack" / "executor" / "lambda_local_executor" / "sandbox.py"
@@ -66,9 +67,6 @@ def test_bad_arguments_are_one_line(task_root):
 
 
 def test_every_lambda_os_library_is_offered_and_nothing_else():
-    sys.path.insert(0, str(ROOT / "localstack" / "executor"))
-    from lambda_local_executor import lambda_view
-
     offered = lambda_view.visible_libraries()
     assert set(lambda_view.lambda_os.LIBRARIES) <= set(offered)
     aliases = {lib.debian_soname for lib in lambda_view.lambda_os.LIBRARIES.values() if lib.debian_soname}

@@ -68,6 +68,14 @@ def visible_libraries() -> dict[str, str]:
     return found
 
 
+def foreign_objects(mapped: list[str], runtime_env: str = RUNTIME_ENV) -> list[str]:
+    """Shared objects a sandboxed function mapped that are neither its own, the runtime's, nor a Lambda OS library
+    (the view binds each library at its host file's path, so a mapped path is that file's)."""
+    allowed = {os.path.realpath(path) for path in visible_libraries().values()}
+    own = (TASK_ROOT + "/", LANG_DIR + "/", python_home(runtime_env) + "/")
+    return sorted(path for path in mapped if not path.startswith(own) and path not in allowed)
+
+
 class View:
     """Accumulates bubblewrap operations; each host path is exposed once, with every symlink on its way."""
 
