@@ -17,6 +17,10 @@ help:  ## List the targets
 setup:  ## Install what this machine lacks (apt packages, Python environments); idempotent
 	@bash scripts/setup.sh
 
+.PHONY: setup-test
+setup-test:  ## What `setup` installs plus the R packages of the test matrix (tests/model_matrix)
+	@bash scripts/setup.sh --test
+
 .PHONY: model
 model: setup  ## Train the example models into build/models/<name>/ (model.rds + model.json)
 	@bash models/train_all.sh
@@ -59,7 +63,7 @@ down:  ## Destroy the LocalStack stack and stop LocalStack
 	@$(MAKE) --no-print-directory localstack-down
 
 .PHONY: test-unit
-test-unit: model  ## Unit tests: handler on host R, packaging, models, Terraform modules (no LocalStack)
+test-unit: setup-test model  ## Unit tests: handler on host R, packaging, models, Terraform modules (no LocalStack)
 	@$(PY) -m pytest -m "not localstack" tests
 
 .PHONY: test-integration
@@ -67,7 +71,7 @@ test-integration: package localstack-up  ## Everything on LocalStack: executor, 
 	@$(PY) -m pytest -m localstack tests
 
 .PHONY: test
-test: package lint  ## Lint, then every test: unit, Terraform, browser and integration on LocalStack
+test: setup-test package lint  ## Lint, then every test: unit, Terraform, browser and integration on LocalStack
 	@# A LocalStack that was already running (e.g. from `make up`) is left running afterwards.
 	@started=0; if ! $(PY) localstack/ctl.py status >/dev/null; then $(PY) localstack/ctl.py up || exit 1; started=1; fi; \
 	status=0; LOCALSTACK_STOPPED_AFTER_TESTS=$$started $(PY) -m pytest tests || status=$$?; \

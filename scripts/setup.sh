@@ -15,6 +15,12 @@ APT_PACKAGES=(
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
+# `setup.sh --test`: also the R packages of the test matrix (models of many packages); a user's stack needs none.
+if [ "${1:-}" = "--test" ]; then
+  mapfile -t matrix < <(grep -v '^#' tests/model_matrix/debian-packages.txt | awk 'NF {print $1}')
+  APT_PACKAGES+=("${matrix[@]}")
+fi
+
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
