@@ -58,8 +58,15 @@ LIBRARIES: dict[str, Library] = {
     "libuuid.so.1": Library("libuuid (Python's _uuid)", RUNTIME_LIBS),
 }
 
+# The image's coreutils: AL2023's minimal container image, which the python3.12 image is built on, carries
+# coreutils-single (one multi-call binary); findutils and `which` are not in it (aws-lambda-base-images#196).
+COREUTILS = "coreutils-single 8.32, " + IMAGE_RPMS
 # Programs on the Lambda OS that R or Python may start (bash provides /bin/sh); `which` is absent.
-PROGRAMS: dict[str, str] = {"/bin/sh": IMAGE_RPMS}
+PROGRAMS: dict[str, str] = {
+    "/bin/sh": "bash, " + IMAGE_RPMS,
+    # R removes its session temp directory at exit with `rm -Rf` through /bin/sh.
+    "/usr/bin/rm": COREUTILS,
+}
 # Data the OS ships that the runtime reads: time zones, the C.UTF-8 locale, glibc's iconv modules.
 DATA: dict[str, str] = {
     "/usr/share/zoneinfo": "tzdata, " + IMAGE_RPMS,
