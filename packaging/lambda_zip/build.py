@@ -118,7 +118,7 @@ def build(opts: Options) -> Result:
     with progress.step("reading models and asking R for their packages"):
         models = read_models(opts.models)
         wanted = wanted_packages(models)
-        install = r_tree.discover(sorted(wanted))
+        install = r_tree.discover(sorted(wanted), opts.repo)
         for name, version in sorted(wanted.items()):
             got = next(p.version for p in install.packages if p.name == name)
             if version and got != version:
