@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from lambda_zip import BuildError, r_tree
-from lambda_zip.build import Options, build
+from lambda_zip.build import Options, _inputs_hash, build
 from lambda_zip.lambda_os import RELAXATIONS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -300,3 +300,20 @@ def test_a_project_library_activated_by_the_projects_rprofile_is_searched(tmp_pa
     elsewhere.mkdir()
     with pytest.raises(BuildError, match=r"scaledsum needed by the models are not installed in any of R's libraries"):
         r_tree.discover(["scaledsum"], project=elsewhere)
+
+
+def test_the_inputs_hash_covers_a_package_of_the_users_library(tmp_path: Path, user_library: Path) -> None:
+    """A rebuilt user package (same name and version, new code) must not be answered by the previous zip."""
+    library = tmp_path / "library"
+    shutil.copytree(user_library, library)
+    (tmp_path / ".Rprofile").write_text(f'.libPaths(c("{library}", .libPaths()))\n')
+    opts = Options.for_repo(REPO, lambda_dir=REPO / "lambda")
+
+    def key() -> str:
+        return _inputs_hash(opts, r_tree.discover(["scaledsum"], project=tmp_path), {})
+
+    before = key()
+    assert key() == before
+    so = library / "scaledsum" / "libs" / "scaledsum.so"
+    so.write_bytes(so.read_bytes() + b"\0")
+    assert key() != before
