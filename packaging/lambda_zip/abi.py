@@ -6,7 +6,6 @@ version asked of a Lambda OS library is one that library defines there (GLIBC_PR
 
 from __future__ import annotations
 
-import fnmatch
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,42 +84,75 @@ def scan(root: Path) -> AbiReport:
     return AbiReport({f: format_version(f, n) for f, n in sorted(highest.items())}, tuple(violations))
 
 
+def holder(file: str) -> str:
+    """Who brings a file of the zip, in the words a user acts on: an R package, R itself, a bundled library."""
+    parts = file.split("/")
+    if parts[:2] == ["R", "library"] and len(parts) > 2:
+        return f"R package {parts[2]}"
+    if parts[0] == "R":
+        return "R itself"
+    if parts[0] == "lib":
+        return "bundled system library"
+    return "Python package"
+
+
+def _remedy(owner: str) -> str:
+    if owner.startswith("R package "):
+        name = owner.removeprefix("R package ")
+        return (
+            f"install a build of {name} made for glibc 2.34 and GCC 11 (e.g. R CMD INSTALL from source on Amazon Linux "
+            "2023) into a library on R's .libPaths() (R_LIBS_USER), or an older Debian release of it"
+        )
+    if owner == "R itself":
+        return "use an R built for glibc 2.34 (e.g. Debian 11's r-base-core)"
+    return "install an older build of that library (e.g. Debian 11's package)"
+
+
 def gate(root: Path) -> AbiReport:
     report = scan(root)
     if report.violations:
         first = report.violations[0]
         more = f" (and {len(report.violations) - 1} more)" if len(report.violations) > 1 else ""
+        owner = holder(first.file)
         raise BuildError(
-            f"ABI gate: {first}{more}; bundle a build of that library that fits Amazon Linux 2023, "
-            "or add a documented relaxation or library in lambda_zip/lambda_os.py"
+            f"ABI gate: {owner}: {first}{more}; {_remedy(owner)}; or, if that symbol also exists under an older "
+            "version that behaves the same, add a Relaxation with its reason to RELAXATIONS in lambda_zip/lambda_os.py"
         )
     return report
 
 
-def relax(path: Path, relaxations: tuple[Relaxation, ...] = RELAXATIONS) -> list[str]:
-    """Apply the allow-listed relaxations matching this file to it in place; return what was applied.
+def relax_tree(root: Path, relaxations: tuple[Relaxation, ...] = RELAXATIONS) -> list[str]:
+    """Apply the relaxations to every ELF file under root; return what was applied, per file (relative to root)."""
+    applied: list[str] = []
+    for path in sorted(p for p in root.rglob("*") if is_elf(p)):
+        applied += relax(path, relaxations, root)
+    return applied
+
+
+def relax(path: Path, relaxations: tuple[Relaxation, ...] = RELAXATIONS, root: Path | None = None) -> list[str]:
+    """Apply each allow-listed relaxation whose too-new symbol version this file needs, in place; say what was applied.
 
     Two fixed-size fields change: the symbol's .gnu.version entry is pointed at the older version need of the
     same library, and the too-new need is marked VER_FLG_WEAK once no symbol uses it. LIEF's writer rebuilds
     whole tables for this (25 KB changed in libR.so), so the fields located by pyelftools are patched instead.
     """
+    name = path.relative_to(root).as_posix() if root is not None else path.name
     applied: list[str] = []
     for relaxation in relaxations:
-        if not fnmatch.fnmatch(path.name, relaxation.file_glob):
-            continue
         info = read_elf(path)
         new = _need(info, relaxation.too_new, relaxation.symbol)
         if new is None:
-            continue  # this build of the library does not need the too-new version: nothing to relax
+            continue  # this file does not need the too-new version of this symbol: nothing to relax
         old = next((n for n in info.version_needs if n.library == new.library and n.version == relaxation.older), None)
         if old is None or info.versym_offset is None:
+            owner = holder(name)
             raise BuildError(
-                f"cannot relax {relaxation.symbol}@{relaxation.too_new} in {path.name}: it has no "
-                f"{relaxation.older} need of {new.library} to rebind to; bundle an older build of it"
+                f"cannot relax {relaxation.symbol}@{relaxation.too_new} in {owner}: {name}: it has no "
+                f"{relaxation.older} need of {new.library} to rebind to; {_remedy(owner)}"
             )
         with path.open("r+b") as fh:
-            for index, name in enumerate(info.dynsym_names):
-                if name == relaxation.symbol and _versym(fh, info, index) == new.index:
+            for index, symbol in enumerate(info.dynsym_names):
+                if symbol == relaxation.symbol and _versym(fh, info, index) == new.index:
                     fh.seek(info.versym_offset + 2 * index)
                     fh.write(struct.pack("<H", old.index))
         still_used = _need(read_elf(path), relaxation.too_new, None)
@@ -130,9 +162,7 @@ def relax(path: Path, relaxations: tuple[Relaxation, ...] = RELAXATIONS) -> list
                 (flags,) = struct.unpack("<H", fh.read(2))
                 fh.seek(still_used.flags_offset)
                 fh.write(struct.pack("<H", flags | VER_FLG_WEAK))
-        applied.append(
-            f"{path.name}: {relaxation.symbol}@{relaxation.too_new} -> @{relaxation.older} ({relaxation.why})"
-        )
+        applied.append(f"{name}: {relaxation.symbol}@{relaxation.too_new} -> @{relaxation.older} ({relaxation.why})")
     return applied
 
 

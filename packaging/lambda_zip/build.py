@@ -118,7 +118,7 @@ def build(opts: Options) -> Result:
     with progress.step("reading models and asking R for their packages"):
         models = read_models(opts.models)
         wanted = wanted_packages(models)
-        install = r_tree.discover(sorted(wanted))
+        install = r_tree.discover(sorted(wanted), opts.repo)
         for name, version in sorted(wanted.items()):
             got = next(p.version for p in install.packages if p.name == name)
             if version and got != version:
@@ -190,9 +190,7 @@ def build(opts: Options) -> Result:
         python_deps.precompile(stage, python_deps.target_python(opts.repo))
 
     with progress.step("ABI gate: symbol versions against Amazon Linux 2023"):
-        relaxations: list[str] = []
-        for path in sorted(p for p in stage.rglob("*") if elf.is_elf(p)):
-            relaxations += abi.relax(path)
+        relaxations = abi.relax_tree(stage)
         report = abi.gate(stage)
 
     with progress.step("zipping (sorted entries, fixed times, deflate -9)"):

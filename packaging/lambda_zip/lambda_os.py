@@ -58,8 +58,15 @@ LIBRARIES: dict[str, Library] = {
     "libuuid.so.1": Library("libuuid (Python's _uuid)", RUNTIME_LIBS),
 }
 
+# The image's coreutils: AL2023's minimal container image, which the python3.12 image is built on, carries
+# coreutils-single (one multi-call binary); findutils and `which` are not in it (aws-lambda-base-images#196).
+COREUTILS = "coreutils-single 8.32, " + IMAGE_RPMS
 # Programs on the Lambda OS that R or Python may start (bash provides /bin/sh); `which` is absent.
-PROGRAMS: dict[str, str] = {"/bin/sh": IMAGE_RPMS}
+PROGRAMS: dict[str, str] = {
+    "/bin/sh": "bash, " + IMAGE_RPMS,
+    # R removes its session temp directory at exit with `rm -Rf` through /bin/sh.
+    "/usr/bin/rm": COREUTILS,
+}
 # Data the OS ships that the runtime reads: time zones, the C.UTF-8 locale, glibc's iconv modules.
 DATA: dict[str, str] = {
     "/usr/share/zoneinfo": "tzdata, " + IMAGE_RPMS,
@@ -118,9 +125,12 @@ def format_version(family: str, number: tuple[int, ...]) -> str:
 
 
 class Relaxation(NamedTuple):
-    """One symbol whose too-new version need is rebound, in the bundled copy, to an older version of it."""
+    """A symbol whose too-new version need is rebound, in every bundled file that has it, to an older version of it.
 
-    file_glob: str
+    Bound to the symbol, not to a file: the same symbol compiled into R, a system library or an R package's shared
+    object (libR.so, libicuuc, nlme.so, ranger.so, ...) gets the same treatment, with the same written reason.
+    """
+
     symbol: str
     too_new: str
     older: str
@@ -130,14 +140,12 @@ class Relaxation(NamedTuple):
 # The short allow-list: each symbol also exists under the older version with the behaviour R needs.
 RELAXATIONS: tuple[Relaxation, ...] = (
     Relaxation(
-        "libR.so",
         "hypot",
         "GLIBC_2.35",
         "GLIBC_2.2.5",
         "glibc 2.35 only dropped the SVID error wrapper from hypot; the 2.2.5 symbol computes the same value",
     ),
     Relaxation(
-        "libicuuc.so.*",
         "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE",
         "GLIBCXX_3.4.30",
         "GLIBCXX_3.4.11",

@@ -48,10 +48,11 @@ pkg <- lapply(found, function(p) list(name = p, version = unname(ip[p, "Version"
                                       libpath = unname(ip[p, "LibPath"])))
 esc <- function(x) paste0('"', gsub('"', '\\"', x, fixed = TRUE), '"')
 obj <- function(p) sprintf('{"name": %s, "version": %s, "libpath": %s}', esc(p$name), esc(p$version), esc(p$libpath))
-cat(sprintf('{"r_version": %s, "home": %s, "packages": [%s], "missing": [%s]}\n',
+cat(sprintf('\n{"r_version": %s, "home": %s, "packages": [%s], "missing": [%s], "libpaths": [%s]}\n',
             esc(paste(R.version$major, R.version$minor, sep = ".")), esc(R.home()),
             paste(vapply(pkg, obj, ""), collapse = ", "),
-            paste(vapply(missing, esc, ""), collapse = ", ")))
+            paste(vapply(missing, esc, ""), collapse = ", "),
+            paste(vapply(.libPaths(), esc, ""), collapse = ", ")))
 """
 
 
@@ -80,20 +81,26 @@ def r_home() -> Path:
     return Path(out.stdout.strip())
 
 
-def discover(wanted: list[str]) -> RInstall:
-    """Ask the host R for the packages `wanted` needs (recursively, on top of R's defaults) and where they are."""
+def discover(wanted: list[str], project: Path | None = None) -> RInstall:
+    """Ask the host R for the packages `wanted` needs (recursively, on top of R's defaults) and where they are.
+
+    R is asked as `make model` runs it (plain Rscript in the project folder), so it searches the same libraries:
+    R_LIBS, R_LIBS_USER (also when set in ~/.Renviron) and a project library that the project's .Rprofile
+    activates (renv). --vanilla would skip ~/.Renviron and .Rprofile, and with them the user's own packages.
+    """
     home = r_home()
     rscript = home / "bin" / "Rscript"
-    cmd = [str(rscript if rscript.exists() else "Rscript"), "--vanilla", "-e", _QUERY, *ALWAYS_PACKAGES, *wanted]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    cmd = [str(rscript if rscript.exists() else "Rscript"), "--no-save", "-e", _QUERY, *ALWAYS_PACKAGES, *wanted]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=project)
     if out.returncode != 0:
         raise BuildError(f"asking R for package dependencies failed: {out.stderr.strip()[-300:]}")
     data = json.loads(out.stdout.strip().splitlines()[-1])
     if data["missing"]:
         names = ", ".join(data["missing"])
         raise BuildError(
-            f"R package(s) {names} needed by the models are not installed; "
-            f"install them (e.g. apt-get install r-cran-{data['missing'][0].lower()}) and re-run make package"
+            f"R package(s) {names} needed by the models are not installed in any of R's libraries "
+            f"({', '.join(data['libpaths'])}); install them (e.g. apt-get install r-cran-{data['missing'][0].lower()}, "
+            "or install.packages() into R_LIBS_USER) and re-run make package"
         )
     packages = tuple(RPackage(p["name"], p["version"], Path(p["libpath"]) / p["name"]) for p in data["packages"])
     return RInstall(Path(data["home"]), data["r_version"], packages)

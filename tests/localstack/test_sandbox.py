@@ -84,3 +84,23 @@ def test_the_function_cannot_undo_the_view(task_root):
     result = run(task_root, "python", "-c", script)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["-1 -1 -1", "1"]
+
+
+def test_the_images_programs_are_offered_so_rs_temp_cleanup_works(task_root):
+    """R removes its session temp directory at exit with `sh -c 'rm -Rf ...'`; the python3.12 image has both."""
+    script = (
+        "import os, subprocess\n"
+        "os.makedirs('/tmp/RtmpX/sub'); open('/tmp/RtmpX/sub/f', 'w').write('x')\n"
+        "done = subprocess.run(['/bin/sh', '-c', 'rm -Rf /tmp/RtmpX'], capture_output=True, text=True)\n"
+        "print(done.returncode, repr(done.stderr), os.path.exists('/tmp/RtmpX'))\n"
+        "print(sorted(p for p in lambda_os if not os.access(p, os.X_OK)))\n"
+    ).replace("lambda_os", repr(sorted(lambda_view.lambda_os.PROGRAMS)))
+    result = run(task_root, "python", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["0 '' False", "[]"]
+
+
+def test_programs_the_image_lacks_are_not_offered(task_root):
+    result = run(task_root, "/bin/sh", "-c", "which ls; find / -maxdepth 0; echo $?")
+    assert "not found" in result.stderr
+    assert result.stdout.splitlines()[-1] == "127"

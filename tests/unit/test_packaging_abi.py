@@ -12,7 +12,12 @@ from lambda_zip import BuildError, abi, elf
 from lambda_zip.lambda_os import LIBRARIES, RELAXATIONS, Relaxation, symbol_versions, version_key
 
 FIXTURES = Path(__file__).with_name("packaging_fixtures")
-RELAX_HYPOT = Relaxation("libhypot.so", "hypot", "GLIBC_2.35", "GLIBC_2.2.5", "test")
+RELAX_HYPOT = Relaxation("hypot", "GLIBC_2.35", "GLIBC_2.2.5", "test")
+# R packages whose Debian build needs a symbol version above Amazon Linux 2023's (one per relaxation).
+DEBIAN_LIBS = {
+    "nlme": Path("/usr/lib/R/library/nlme/libs/nlme.so"),
+    "ranger": Path("/usr/lib/R/site-library/ranger/libs/ranger.so"),
+}
 
 
 def _libc_version() -> str:
@@ -47,7 +52,7 @@ def test_a_symbol_newer_than_the_lambda_os_fails_naming_file_and_symbol(too_new:
     assert [str(v) for v in report.violations] == [
         "lib/libhypot.so needs hypot@GLIBC_2.35 (newer than Amazon Linux 2023 provides (at most GLIBC_2.34))"
     ]
-    with pytest.raises(BuildError, match=r"ABI gate: lib/libhypot\.so needs hypot@GLIBC_2\.35"):
+    with pytest.raises(BuildError, match=r"ABI gate: bundled system library: lib/libhypot\.so needs hypot@GLIBC_2\.35"):
         abi.gate(too_new.parents[1])
 
 
@@ -82,19 +87,56 @@ def test_a_library_neither_in_the_zip_nor_on_the_lambda_os_fails(tmp_path: Path)
 
 
 @pytest.mark.parametrize("relaxation", RELAXATIONS, ids=lambda r: r.symbol)
-def test_each_relaxation_is_needed_and_makes_the_gate_pass(tmp_path: Path, relaxation: Relaxation) -> None:
+def test_each_relaxation_is_needed_and_makes_the_gate_pass_in_any_file(tmp_path: Path, relaxation: Relaxation) -> None:
     if relaxation.symbol == "hypot":
-        lib = build(tmp_path, "libR.so", "uses_hypot.c", "-lm")
+        lib = build(tmp_path, "libanything.so", "uses_hypot.c", "-lm")
     else:
         if shutil.which("g++") is None:
             pytest.skip("needs g++ to build a C++ library")
-        lib = build(tmp_path, "libicuuc.so.72", "waits.cpp", compiler="g++")
+        lib = build(tmp_path, "libanything.so", "waits.cpp", compiler="g++")
     with pytest.raises(BuildError, match=f"{relaxation.too_new}"):
         abi.gate(tmp_path / "zip")
     assert abi.relax(lib) == [
         f"{lib.name}: {relaxation.symbol}@{relaxation.too_new} -> @{relaxation.older} ({relaxation.why})"
     ]
     assert abi.gate(tmp_path / "zip").violations == ()
+
+
+def test_the_gate_names_the_r_package_that_holds_the_library_and_what_to_install(tmp_path: Path) -> None:
+    so = tmp_path / "zip" / "R" / "library" / "nlme" / "libs" / "nlme.so"
+    so.parent.mkdir(parents=True)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(so), str(FIXTURES / "uses_hypot.c"), "-lm"], check=True)
+    with pytest.raises(BuildError) as refused:
+        abi.gate(tmp_path / "zip")
+    message = str(refused.value)
+    assert message.startswith("ABI gate: R package nlme: R/library/nlme/libs/nlme.so needs hypot@GLIBC_2.35 (")
+    assert "install a build of nlme made for glibc 2.34" in message
+    assert ".libPaths()" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("package", sorted(DEBIAN_LIBS))
+def test_debians_own_r_package_library_is_rebound_by_symbol(tmp_path: Path, package: str) -> None:
+    """The real Debian build (nlme.so: hypot@GLIBC_2.35; ranger.so: condition_variable::wait@GLIBCXX_3.4.30)."""
+    if not DEBIAN_LIBS[package].exists():
+        pytest.skip(f"needs Debian's r-cran-{package}")
+    root = tmp_path / "zip"
+    so = root / "R" / "library" / package / "libs" / f"{package}.so"
+    so.parent.mkdir(parents=True)
+    shutil.copyfile(DEBIAN_LIBS[package], so)
+    (root / "R" / "lib").mkdir(parents=True)
+    (root / "R" / "lib" / "libR.so").write_bytes(b"")  # the zip's R, by name
+    with pytest.raises(BuildError, match=f"ABI gate: R package {package}: R/library/{package}/libs/{package}.so needs"):
+        abi.gate(root)
+    applied = abi.relax_tree(root)
+    [relaxation] = [r for r in RELAXATIONS if any(n.version == r.too_new for n in elf.read_elf(so).version_needs)]
+    assert applied == [
+        f"R/library/{package}/libs/{package}.so: {relaxation.symbol}@{relaxation.too_new} -> @{relaxation.older} "
+        f"({relaxation.why})"
+    ]
+    report = abi.gate(root)
+    assert report.violations == ()
+    assert abi.relax_tree(root) == []  # applied once: nothing left to rebind
 
 
 def test_the_lambda_list_is_stricter_than_manylinux() -> None:
@@ -123,15 +165,15 @@ def test_the_relaxation_rebinds_to_the_older_version_and_the_library_still_works
     assert length(3.0, 4.0) == 5.0
 
 
-def test_a_relaxation_not_on_the_list_does_not_apply(too_new: Path) -> None:
-    other = Relaxation("libother.so", "hypot", "GLIBC_2.35", "GLIBC_2.2.5", "test")
+def test_a_relaxation_of_another_symbol_does_not_apply(too_new: Path) -> None:
+    other = Relaxation("sqrt", "GLIBC_2.35", "GLIBC_2.2.5", "test")
     assert abi.relax(too_new, (other,)) == []
     with pytest.raises(BuildError, match="hypot@GLIBC_2.35"):
         abi.gate(too_new.parents[1])
 
 
 def test_a_relaxation_without_an_older_need_to_rebind_to_fails(too_new: Path) -> None:
-    missing = Relaxation("libhypot.so", "hypot", "GLIBC_2.35", "GLIBC_2.1", "test")
+    missing = Relaxation("hypot", "GLIBC_2.35", "GLIBC_2.1", "test")
     with pytest.raises(BuildError, match="no GLIBC_2.1 need of libm.so.6"):
         abi.relax(too_new, (missing,))
 

@@ -150,7 +150,10 @@ def test_a_model_needing_an_uninstalled_r_package_fails_with_what_to_install(tmp
     (tmp_path / "m" / "model.json").write_text(json.dumps({"name": "m", "r_packages": {"notInstalledPkg": "1"}}))
     opts = options(workspace, "missing")
     opts.models = tmp_path
-    with pytest.raises(BuildError, match=r"notInstalledPkg .*not installed; install them"):
+    with pytest.raises(
+        BuildError,
+        match=r"notInstalledPkg needed by the models are not installed in any of R.s libraries \(.*\); install them",
+    ):
         build(opts)
 
 
