@@ -11,7 +11,8 @@ import openapi
 import routing
 from init_phases import PHASES_MS, phase, process_age_ms
 from logs import log, request_id
-from model_store import MODEL_NAME, LoadedModel, ModelSet, ModelUnavailable, UnknownModel
+from model_set import ModelSet
+from model_store import MODEL_NAME, LoadedModel, ModelUnavailable, UnknownModel
 from responses import ApiError, error_response, finite, json_response
 from settings import env_number
 
