@@ -58,7 +58,18 @@ def _model(name: str | None = None) -> LoadedModel:
         raise ApiError(503, "model_unavailable", str(unavailable), STORE.store(name).last_error) from None
 
 
+def _most_probable(probabilities: dict[str, Any]) -> str | None:
+    """The class of the highest probability, the first of equals (max keeps the first); None when one is missing."""
+    if any(probability is None for probability in probabilities.values()):
+        return None
+    return max(probabilities, key=probabilities.__getitem__)
+
+
 def _prediction(output: dict[str, Any], value: Any) -> dict[str, Any]:
+    if output["type"] == "probabilities":
+        # One probability per class, in labels order (r_bridge); strict: a short row is a bug, not a guess.
+        probabilities = {label: finite(p) for label, p in zip(output["labels"], value, strict=True)}
+        return {"label": _most_probable(probabilities), "probabilities": probabilities}
     if output["type"] == "probability":
         probability = finite(value)
         labels = output["labels"]

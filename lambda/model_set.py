@@ -116,6 +116,7 @@ class ModelSet:
                 "name": name,
                 "version": meta.get("version"),
                 "task": meta.get("task"),
+                "output": meta.get("output"),  # name, type and, for classifiers, the labels
                 "trained_at": meta.get("trained_at"),
                 "loaded": store.model is not None,
                 "default": name == self.default,
