@@ -3,7 +3,7 @@ import { state } from './state.js';
 import { api, modelPath } from './api.js';
 import { detailEntries, entryText } from './details.js';
 import { $, el, setBusy } from './dom.js';
-import { interpret, modelLine, positiveLabel, valueText, warningsFor } from './prediction.js';
+import { interpret, modelLine, percentText, positiveLabel, valueText, warningsFor } from './prediction.js';
 
 // RFC 4180 fields: quotes, doubled quotes, CRLF; the delimiter is whichever of , ; tab the header uses.
 function parseCsv(text) {
@@ -87,6 +87,32 @@ function csvCell(value) {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+function valueColumns(kind, output) {
+  const valueHeader = kind === 'probability' ? `Probability of ${positiveLabel(output)}`
+    : `${output.name || 'Prediction'}${output.unit ? ` (${output.unit})` : ''}`;
+  const columns = [{ header: valueHeader, cell: (row) => el('td', { className: 'num', text: row.result ? valueText(row.result, false) : '' }) }];
+  if (kind === 'probability') columns.push({ header: 'Label', cell: (row) => el('td', { text: row.result?.label ?? '' }) });
+  return columns;
+}
+
+// Every class's probability: the most probable class, then one column per class in model.json's order.
+function classColumns(output) {
+  const labels = Array.isArray(output.labels) ? output.labels.map(String) : [];
+  const probability = (row, label) => row.result?.classes.find((entry) => entry.label === label)?.value ?? null;
+  return [
+    { header: output.name || 'Label', cell: (row) => el('td', { text: row.result?.label ?? '' }) },
+    ...labels.map((label) => ({
+      header: el('span', {}, el('span', { className: 'sr-prefix', text: 'Probability of ' }), label),
+      cell: (row) => el('td', {
+        className: row.result && row.result.label === label ? 'num is-top' : 'num',
+        'data-label': label,
+        'data-probability': row.result ? probability(row, label) : null,
+        text: row.result ? percentText(probability(row, label)) : '',
+      }),
+    })),
+  ];
+}
+
 function renderBatch(records, response, rowErrors, generalErrors, ignored) {
   const inputs = state.meta.inputs;
   const output = state.meta.output || {};
@@ -103,11 +129,8 @@ function renderBatch(records, response, rowErrors, generalErrors, ignored) {
         : 'The batch was refused.' }),
       generalErrors.length ? el('ul', {}, ...generalErrors.map((m) => el('li', { text: m }))) : null));
   }
-  const valueHeader = kind === 'probability' ? `Probability of ${positiveLabel(output)}`
-    : `${output.name || 'Prediction'}${output.unit ? ` (${output.unit})` : ''}`;
   // What a reader looks for comes first (the answer, or the problem), so it stays in view on a phone.
-  const answer = [{ header: valueHeader, cell: (row) => el('td', { className: 'num', text: row.result ? valueText(row.result, false) : '' }) }];
-  if (kind === 'probability') answer.push({ header: 'Label', cell: (row) => el('td', { text: row.result?.label ?? '' }) });
+  const answer = kind === 'probabilities' ? classColumns(output) : valueColumns(kind, output);
   const notes = {
     header: predictions.length ? 'Notes' : 'Problems',
     cell: (row) => el('td', { className: row.errors.length ? 'note-error' : 'note' },
@@ -120,7 +143,7 @@ function renderBatch(records, response, rowErrors, generalErrors, ignored) {
   }));
   const columns = predictions.length ? [...answer, ...fields, notes] : [notes, ...fields];
   const head = el('tr', {}, el('th', { scope: 'col', text: 'Row' }),
-    ...columns.map((column) => el('th', { scope: 'col', text: column.header })));
+    ...columns.map((column) => el('th', { scope: 'col' }, column.header)));
   const tbody = el('tbody');
   records.forEach((record, index) => {
     const errors = rowErrors.get(index) || [];
@@ -141,12 +164,17 @@ function renderBatch(records, response, rowErrors, generalErrors, ignored) {
   box.hidden = false;
 }
 
+// The columns batch scoring writes (lambda/batch_rows.py): label then probability_<class>, for every class's probability.
 function downloadLink(records, predictions) {
   const names = state.meta.inputs.map((input) => input.name);
-  const lines = [[...names, 'prediction', 'label'].map(csvCell).join(',')];
+  const classes = (state.meta.output || {}).type === 'probabilities';
+  const labels = classes ? interpret(predictions[0]).classes.map((entry) => entry.label) : [];
+  const header = classes ? ['label', ...labels.map((label) => `probability_${label}`)] : ['prediction', 'label'];
+  const lines = [[...names, ...header].map(csvCell).join(',')];
   records.forEach((record, i) => {
     const result = interpret(predictions[i]);
-    lines.push([...names.map((n) => record[n]), result.value, result.label].map(csvCell).join(','));
+    const answer = classes ? [result.label, ...result.classes.map((entry) => entry.value)] : [result.value, result.label];
+    lines.push([...names.map((n) => record[n]), ...answer].map(csvCell).join(','));
   });
   const url = URL.createObjectURL(new Blob([`${lines.join('\n')}\n`], { type: 'text/csv' }));
   return el('p', {}, el('a', { href: url, download: 'predictions.csv', text: 'Download these predictions (CSV)' }));

@@ -3,7 +3,7 @@ import { state } from './state.js';
 import { api, modelPath } from './api.js';
 import { detailEntries, entryText } from './details.js';
 import { $, clearAlert, el, fmt, percentFormat, setBusy, setStatus, showAlert } from './dom.js';
-import { interpret, modelLine, positiveLabel, valueText, warningsFor } from './prediction.js';
+import { interpret, modelLine, percentText, positiveLabel, valueText, warningsFor } from './prediction.js';
 
 function inputHint(input) {
   const range = typeof input.min === 'number' && typeof input.max === 'number'
@@ -120,13 +120,36 @@ function focusFirstInvalid() {
   if (invalid) invalid.focus();
 }
 
+// One bar per class, each with its label and percent as text; the most probable one (the answer) marked.
+function classBars(result) {
+  const list = el('ul', { className: 'class-bars', 'aria-label': `Probability of each ${result.output.name || 'class'}` });
+  for (const { label, value } of result.classes) {
+    const top = label === result.label;
+    const percent = value === null ? 0 : Math.max(0, Math.min(100, value * 100));
+    list.append(el('li', { className: top ? 'class-bar is-top' : 'class-bar', 'data-label': label, 'data-probability': value },
+      el('span', { className: 'class-name' }, label, top ? ' ' : null, top ? el('span', { className: 'top-mark', text: 'most probable' }) : null),
+      el('span', { className: 'class-percent', text: percentText(value) }),
+      el('div', { className: 'bar', 'aria-hidden': 'true' }, el('div', { className: 'bar-fill', style: { width: `${percent}%` } }))));
+  }
+  return list;
+}
+
 function renderResult(response) {
   const prediction = Array.isArray(response.predictions) ? response.predictions[0] : response.prediction;
   const result = interpret(prediction);
   const box = $('result');
   const attrs = { className: 'prediction', 'data-kind': result.kind, 'data-value': result.value, 'data-label': result.label };
   const body = el('div', attrs);
-  if (result.kind === 'probability' && result.value !== null) {
+  if (result.kind === 'probabilities') {
+    const count = result.classes.length;
+    body.append(
+      el('p', { className: 'prediction-label', text: result.label ?? '—' }),
+      result.label === null
+        ? el('p', { className: 'prediction-detail', text: 'No answer: the model gave no probability for some class.' })
+        : el('p', { className: 'prediction-detail' }, `Most probable of ${count} classes, at `,
+          el('strong', { className: 'prediction-value', text: valueText(result) })),
+      classBars(result));
+  } else if (result.kind === 'probability' && result.value !== null) {
     const percent = Math.max(0, Math.min(100, result.value * 100));
     const threshold = typeof result.output.threshold === 'number' ? result.output.threshold : 0.5;
     body.append(

@@ -24,6 +24,17 @@ function labelFor(probability, output) {
   return above ? 'yes' : 'no';
 }
 
+// Every class's probability (output type probabilities), in the order of model.json's labels; null where R gave NA.
+function classProbabilities(prediction, output) {
+  const given = prediction && typeof prediction.probabilities === 'object' && prediction.probabilities !== null
+    ? prediction.probabilities : {};
+  const labels = Array.isArray(output.labels) ? output.labels.map(String) : Object.keys(given);
+  return labels.map((label) => {
+    const value = given[label];
+    return { label, value: typeof value === 'number' && Number.isFinite(value) ? value : null };
+  });
+}
+
 export function interpret(prediction) {
   const meta = state.meta;
   const output = meta.output || {};
@@ -31,7 +42,14 @@ export function interpret(prediction) {
   let value;
   let label = null;
   let warnings = [];
-  if (typeof prediction === 'number') value = prediction;
+  let classes = null;
+  if (kind === 'probabilities') {
+    classes = classProbabilities(prediction, output);
+    label = prediction && typeof prediction.label === 'string' ? prediction.label : null;
+    // The value shown with the label: the probability of that class.
+    value = classes.find((entry) => entry.label === label)?.value ?? undefined;
+    warnings = detailEntries(prediction?.warnings);
+  } else if (typeof prediction === 'number') value = prediction;
   else if (typeof prediction === 'string') label = prediction;
   else if (prediction && typeof prediction === 'object') {
     value = firstNumber(prediction.probability, prediction[output.name], prediction.value, prediction.prediction,
@@ -42,12 +60,16 @@ export function interpret(prediction) {
     warnings = detailEntries(prediction.warnings);
   }
   if (kind === 'probability' && label === null && value !== undefined) label = labelFor(value, output);
-  return { kind, value: value ?? null, label, warnings, output };
+  return { kind, value: value ?? null, label, warnings, output, classes };
+}
+
+export function percentText(probability) {
+  return probability === null ? 'no value' : percentFormat.format(probability);
 }
 
 export function valueText(result, withUnit = true) {
   if (result.value === null) return result.label ?? '';
-  if (result.kind === 'probability') return percentFormat.format(result.value);
+  if (result.kind === 'probability' || result.kind === 'probabilities') return percentFormat.format(result.value);
   return withUnit && result.output.unit ? `${fmt(result.value)} ${result.output.unit}` : fmt(result.value);
 }
 

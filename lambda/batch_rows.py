@@ -16,8 +16,14 @@ class BadFile(Exception):
     """The file as a whole cannot be scored; the message says why and what to do."""
 
 
+# Every class's probability (output type probabilities) gets a column named this prefix and the class.
+PROBABILITY_PREFIX = "probability_"
+
+
 def prediction_columns(output: dict[str, Any]) -> list[str]:
-    """The columns a prediction adds, as POST /predict names them."""
+    """The columns a prediction adds, as POST /predict names them (probabilities: one column per class)."""
+    if output["type"] == "probabilities":
+        return ["label", *[f"{PROBABILITY_PREFIX}{label}" for label in output["labels"]]]
     return {"probability": ["probability", "label"], "class": ["label"]}.get(output["type"], ["value"])
 
 
@@ -103,8 +109,9 @@ class RowParser:
 
 def prediction_fields(prediction: dict[str, Any], columns: list[str]) -> list[str]:
     """A prediction as CSV fields; repr keeps every digit of a double, so the file round-trips R's value."""
+    flat = {**prediction, **{f"{PROBABILITY_PREFIX}{k}": p for k, p in prediction.get("probabilities", {}).items()}}
     fields = []
     for name in columns:
-        value = prediction.get(name)
+        value = flat.get(name)
         fields.append("" if value is None else repr(value) if isinstance(value, float) else str(value))
     return fields

@@ -11,7 +11,8 @@ import openapi
 import routing
 from init_phases import PHASES_MS, phase, process_age_ms
 from logs import log, request_id
-from model_store import MODEL_NAME, LoadedModel, ModelSet, ModelUnavailable, UnknownModel
+from model_set import ModelSet
+from model_store import MODEL_NAME, LoadedModel, ModelUnavailable, UnknownModel
 from responses import ApiError, error_response, finite, json_response
 from settings import env_number
 
@@ -57,7 +58,18 @@ def _model(name: str | None = None) -> LoadedModel:
         raise ApiError(503, "model_unavailable", str(unavailable), STORE.store(name).last_error) from None
 
 
+def _most_probable(probabilities: dict[str, Any]) -> str | None:
+    """The class of the highest probability, the first of equals (max keeps the first); None when one is missing."""
+    if any(probability is None for probability in probabilities.values()):
+        return None
+    return max(probabilities, key=probabilities.__getitem__)
+
+
 def _prediction(output: dict[str, Any], value: Any) -> dict[str, Any]:
+    if output["type"] == "probabilities":
+        # One probability per class, in labels order (r_bridge); strict: a short row is a bug, not a guess.
+        probabilities = {label: finite(p) for label, p in zip(output["labels"], value, strict=True)}
+        return {"label": _most_probable(probabilities), "probabilities": probabilities}
     if output["type"] == "probability":
         probability = finite(value)
         labels = output["labels"]

@@ -15,6 +15,31 @@ _OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+def _prediction_schema(output: dict[str, Any]) -> dict[str, Any]:
+    if output["type"] != "probabilities":
+        return _OUTPUT_SCHEMAS[output["type"]]
+    labels = list(output["labels"])
+    # null only where R gave NA/NaN for a row (JSON has none): that probability and the label are null.
+    probability = {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+    return {
+        "type": "object",
+        "required": ["label", "probabilities"],
+        "description": (
+            f"{output['name']}: the most probable of the {len(labels)} classes {', '.join(labels)} "
+            "(the first of equals) as label, and every class's probability (they sum to 1)"
+        ),
+        "properties": {
+            "label": {"type": "string", "enum": [*labels, None], "nullable": True},
+            "probabilities": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": labels,
+                "properties": {label: {**probability, "description": f"P({label})"} for label in labels},
+            },
+        },
+    }
+
+
 def _input_schema(spec: dict[str, Any]) -> dict[str, Any]:
     kind = spec["type"]
     if kind == "factor":
@@ -196,7 +221,7 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
                 "Record": record,
                 "Batch": batch,
                 "Records": records,
-                "Prediction": _OUTPUT_SCHEMAS[output["type"]],
+                "Prediction": _prediction_schema(output),
                 "Predictions": predictions,
                 "Detail": detail,
                 "ModelRef": model_ref,
@@ -221,7 +246,7 @@ _SERVICE_PATHS: dict[str, Any] = {
     "/models": {
         "get": {
             "operationId": "models",
-            "summary": "Every published model: name, version, task, trained_at, whether it is loaded",
+            "summary": "Every published model: name, version, task, output, trained_at, whether it is loaded",
             "responses": {"200": _json_response("the models and the default's name", {"type": "object"})},
         }
     },

@@ -114,3 +114,16 @@ def admission_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
     built = json.loads((stack_cli.BUILD / "models" / "admission" / "model.json").read_text())
     assert json.loads((out / "model.json").read_text())["version"] != built["version"]
     return out
+
+
+@pytest.fixture(scope="session")
+def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A three-class model whose output is every class's probability (nnet::multinom on iris), in models/iris/."""
+    out = tmp_path_factory.mktemp("models") / "iris"
+    subprocess.run(
+        ["Rscript", str(ROOT / "tests" / "fixtures" / "iris" / "train.R")],
+        check=True,
+        cwd=ROOT,
+        env={"MODEL_OUTPUT_DIR": str(out), "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+    )
+    return out

@@ -78,3 +78,10 @@ def local_site_without_model(tmp_path: Path) -> Iterator[LocalSiteUrls]:
     """The handler pointed at an empty model folder: the API answers 503 until a model is uploaded."""
     with running_local_site(tmp_path) as urls:
         yield urls
+
+
+@pytest.fixture(scope="session")
+def local_site_iris(iris_model: Path) -> Iterator[LocalSiteUrls]:
+    """The handler serving only the three-class iris model (output type probabilities, tests/fixtures/iris)."""
+    with running_local_site(iris_model) as urls:
+        yield urls

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -382,3 +383,86 @@ def test_the_url_opens_its_model(browser: Browser, target: Any, both_models: dic
     expect(page.locator("#alert")).to_contain_text('"nosuch"', timeout=TIMEOUT_MS)
     expect(page.locator("#model-title")).to_have_text("Predict with admission")
     context.close()
+
+
+def test_every_class_gets_a_bar_with_its_label_and_percent(playwright: Playwright, local_site_iris: Any) -> None:
+    meta = requests.get(f"{local_site_iris.api_url}/metadata", timeout=60)
+    if meta.status_code == 503 and re.search(r"predict\(\) returned \d+ values for \d+ rows", meta.text):
+        pytest.skip("lambda/r_bridge.py does not serve output type probabilities yet (the R side of issue 17)")
+    assert meta.status_code == 200, meta.text
+    labels = meta.json()["output"]["labels"]
+    assert labels == ["setosa", "versicolor", "virginica"]
+    example = {field["name"]: field["example"] for field in meta.json()["inputs"]}
+    [expected] = api_predict(local_site_iris, example)["predictions"]
+
+    browser = launch(playwright)
+    try:
+        page = browser.new_page(viewport=DESKTOP)
+        page.set_default_timeout(TIMEOUT_MS)
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(local_site_iris.website_url)
+        expect(page.locator("#model-title")).to_have_text("Predict with iris")
+        predict_in_form(page)
+
+        bars = page.locator("#result .class-bar")
+        expect(bars).to_have_count(3)
+        for index, label in enumerate(labels):
+            bar = bars.nth(index)
+            probability = expected["probabilities"][label]
+            expect(bar.locator(".class-name")).to_contain_text(label)
+            assert bar.get_attribute("data-label") == label
+            assert float(bar.get_attribute("data-probability") or "nan") == pytest.approx(probability, rel=1e-12)
+            # The number is text (a screen reader reads it), rounded to 0.1 %; the bar is only its picture.
+            shown = bar.locator(".class-percent").inner_text()
+            assert float(shown.removesuffix("%")) == pytest.approx(probability * 100, abs=0.05)
+            assert bar.locator(".bar").get_attribute("aria-hidden") == "true"
+            width = bar.locator(".bar-fill").evaluate("node => node.style.width")
+            assert float(width.removesuffix("%")) == pytest.approx(probability * 100, abs=1e-3)
+        assert expected["label"] == "versicolor"  # the example is a close call: both bars are visible
+        top = page.locator("#result .class-bar.is-top")
+        expect(top).to_have_count(1)
+        expect(top).to_have_attribute("data-label", expected["label"])
+        expect(top.locator(".top-mark")).to_have_text("most probable")
+        expect(page.locator("#result .prediction-label")).to_have_text(expected["label"])
+        expect(page.locator("#result")).to_have_attribute("aria-live", "polite")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "local-probabilities-desktop.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+        assert_no_horizontal_scroll(page)
+        page.screenshot(path=str(SCREENSHOTS / "local-probabilities-360px.png"), full_page=True)
+
+        # The batch table: the most probable class, then one column per class.
+        page.set_viewport_size(DESKTOP)
+        page.locator("#tab-batch").click()
+        page.locator("#fill-example-csv").click()
+        rows = list(csv.DictReader(io.StringIO(page.locator("#csv-text").input_value())))
+        records = [{name: float(value) for name, value in row.items()} for row in rows]
+        page.locator("#predict-batch").click()
+        table_rows = page.locator("#batch-result tbody tr")
+        expect(table_rows).to_have_count(len(records))
+        headers = [" ".join(text.split()) for text in page.locator("#batch-result thead th").all_inner_texts()]
+        # Each class's column is headed by its label; "Probability of" is there for screen readers only.
+        assert headers[:5] == ["Row", "Species", *[f"Probability of {label}" for label in labels]], headers
+        answers = api_predict(local_site_iris, {"instances": records})["predictions"]
+        for index, answer in enumerate(answers):
+            row = table_rows.nth(index)
+            assert row.get_attribute("data-label") == answer["label"]
+            assert row.locator("td").first.inner_text() == answer["label"]
+            cells = row.locator("td[data-probability]")
+            expect(cells).to_have_count(3)
+            got = [float(cells.nth(i).get_attribute("data-probability") or "nan") for i in range(3)]
+            assert got == pytest.approx([answer["probabilities"][label] for label in labels], rel=1e-12)
+            expect(row.locator("td.is-top")).to_have_attribute("data-label", answer["label"])
+        page.screenshot(path=str(SCREENSHOTS / "local-probabilities-batch.png"), full_page=True)
+        # The download has batch scoring's columns (lambda/batch_rows.py): label, then probability_<class>.
+        with page.expect_download() as download:
+            page.locator("#batch-result a[download]").click()
+        saved = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+        assert saved[0] == [*records[0], "label", *[f"probability_{label}" for label in labels]]
+        for line, answer in zip(saved[1:], answers, strict=True):
+            assert line[4] == answer["label"]
+            assert [float(v) for v in line[5:]] == [answer["probabilities"][label] for label in labels]
+        assert violations == []
+    finally:
+        browser.close()

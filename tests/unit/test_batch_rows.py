@@ -16,6 +16,7 @@ INPUTS: list[dict[str, Any]] = [
     {"name": "flag", "type": "logical"},
 ]
 PROBABILITY = {"type": "probability", "threshold": 0.5, "labels": ["no", "yes"]}
+PROBABILITIES = {"type": "probabilities", "labels": ["setosa", "versicolor", "virginica"]}
 
 
 def test_header_must_name_every_input() -> None:
@@ -30,13 +31,24 @@ def test_header_may_not_repeat_a_name_or_hold_output_columns() -> None:
         check_header(["gre", "rank", "n", "flag", "probability", "error"], INPUTS, PROBABILITY)
 
 
+def test_header_may_not_hold_a_class_probability_column() -> None:
+    with pytest.raises(BadFile, match="already has probability_virginica, which the output adds"):
+        check_header(["gre", "rank", "n", "flag", "probability_virginica"], INPUTS, PROBABILITIES)
+    assert check_header(["gre", "rank", "n", "flag", "probability"], INPUTS, PROBABILITIES)[-1] == "probability"
+
+
 def test_header_names_are_trimmed_and_extra_columns_kept() -> None:
     assert check_header([" id", "gre ", "rank", "n", "flag"], INPUTS, PROBABILITY) == ["id", "gre", "rank", "n", "flag"]
 
 
 @pytest.mark.parametrize(
     ("output", "columns"),
-    [(PROBABILITY, ["probability", "label"]), ({"type": "class"}, ["label"]), ({"type": "number"}, ["value"])],
+    [
+        (PROBABILITY, ["probability", "label"]),
+        ({"type": "class"}, ["label"]),
+        ({"type": "number"}, ["value"]),
+        (PROBABILITIES, ["label", "probability_setosa", "probability_versicolor", "probability_virginica"]),
+    ],
 )
 def test_output_header_adds_the_prediction_columns_and_error(output: dict[str, Any], columns: list[str]) -> None:
     assert output_header(["id", "gre"], output) == ["id", "gre", *columns, "error"]
@@ -70,6 +82,17 @@ def test_prediction_fields_keep_every_digit() -> None:
     assert fields == ["0.30000000000000004", "yes"]
     assert float(fields[0]) == 0.1 + 0.2
     assert prediction_fields({"value": None}, ["value"]) == [""]
+
+
+def test_prediction_fields_put_every_class_probability_in_its_column() -> None:
+    columns = ["label", "probability_setosa", "probability_versicolor", "probability_virginica"]
+    prediction = {"label": "virginica", "probabilities": {"setosa": 1e-300, "versicolor": 0.1 + 0.2, "virginica": 0.7}}
+    assert prediction_fields(prediction, columns) == ["virginica", "1e-300", "0.30000000000000004", "0.7"]
+    # The columns come from model.json's labels; the order of the answer's keys does not matter.
+    shuffled = {"label": "virginica", "probabilities": {"virginica": 0.7, "setosa": 0.0, "versicolor": 0.3}}
+    assert prediction_fields(shuffled, columns) == ["virginica", "0.0", "0.3", "0.7"]
+    missing = {"label": None, "probabilities": {"setosa": None, "versicolor": 0.5, "virginica": 0.5}}
+    assert prediction_fields(missing, columns) == ["", "", "0.5", "0.5"]
 
 
 def test_execution_name_follows_the_object_version() -> None:

@@ -43,9 +43,10 @@ def test_models_lists_every_model_without_loading_it(both: ModuleType, call: Cal
     assert sorted(models) == ["admission", "boston"]
     for name in ("admission", "boston"):
         meta = model_json(models_root / name)
-        assert {k: models[name][k] for k in ("version", "task", "trained_at")} == {
+        assert {k: models[name][k] for k in ("version", "task", "output", "trained_at")} == {
             "version": meta["version"],
             "task": meta["task"],
+            "output": meta["output"],
             "trained_at": meta["trained_at"],
         }
     assert (models["admission"]["loaded"], models["boston"]["loaded"]) == (True, False)  # boston: first use loads
