@@ -103,3 +103,110 @@ def test_served_model_bytes_are_reproducible(tmp_path: Path, name: str) -> None:
         assert train(name, tmp_path / run).returncode == 0
     for file in ("model.rds", "model.json"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+
+
+_WRITE_ERRORS = r"""
+source("models/model_json.R")
+suppressPackageStartupMessages({library(glmnet); library(ranger); library(e1071)})
+x <- as.matrix(mtcars[, c("cyl", "wt")])
+species <- list(type = "probabilities", labels = levels(iris$Species))
+helper <- function(p) p
+cases <- list(
+  no_inputs = quote(write_model(glmnet(x, mtcars$mpg), mtcars, "m", list(name = "mpg", type = "number"))),
+  no_output_name = quote(write_model(ranger(x = x, y = mtcars$mpg, num.trees = 2), mtcars, "m", list(type = "number"))),
+  missing_input = quote(write_model(glmnet(x, mtcars$mpg), mtcars, "m", list(name = "mpg", type = "number"),
+                                    inputs = c("cyl", "weight"), predict = function(model, newdata) 1)),
+  not_installed = quote(write_model(lm(mpg ~ wt, mtcars), mtcars, "m", list(type = "number"),
+                                    packages = "notapackage")),
+  wrong_length = quote(write_model(lm(mpg ~ wt, mtcars), mtcars, "m", list(type = "number"),
+                                   predict = function(model, newdata) c(1, 2))),
+  wrong_type = quote(write_model(lm(Sepal.Length ~ ., iris), iris, "m", list(type = "class"))),
+  wrong_labels = quote(write_model(svm(Species ~ ., iris, probability = TRUE), iris, "m",
+                                   list(type = "probabilities", labels = c("a", "b", "c")))),
+  not_summing = quote(write_model(lm(Sepal.Length ~ Sepal.Width, iris), iris, "m", species,
+                                  predict = function(model, newdata) {
+                                    matrix(0.5, nrow(newdata), 3, dimnames = list(NULL, levels(iris$Species)))
+                                  })),
+  svm_without_probability = quote(write_model(svm(Species ~ ., iris), iris, "m", species)),
+  glmnet_without_s = quote(write_model(glmnet(x, mtcars$mpg), mtcars, "m", list(name = "mpg", type = "number"),
+                                       inputs = c("cyl", "wt"))),
+  session_function = quote(write_model(lm(mpg ~ wt, mtcars), mtcars, "m", list(type = "number"),
+                                       predict = function(model, newdata) helper(predict(model, newdata))))
+)
+messages <- lapply(cases, function(case) tryCatch({ eval(case); "no error" }, error = conditionMessage))
+cat(jsonlite::toJSON(messages, auto_unbox = TRUE))
+"""
+
+WRITE_ERRORS = {
+    "no_inputs": "write_model: cannot tell the inputs of a elnet object: pass inputs = c(...) (column names of data)",
+    "no_output_name": "write_model: cannot tell the output's name of a ranger object: "
+    'pass output = list(name = "...", ...)',
+    "missing_input": "write_model: inputs missing from the training data: weight: "
+    "pass inputs = c(...) naming columns of data",
+    "not_installed": "write_model: R package 'notapackage' (named in packages =) is not installed: install it "
+    '(apt-get install r-cran-notapackage, or install.packages("notapackage")) and rerun',
+    "wrong_length": "write_model: predict() returned 2 values for 32 rows",
+    "wrong_type": "write_model: predict() returned 150 double values; expected one label per row (a factor or "
+    "character vector) for output type class: pass predict_args or predict = (see models/README.md)",
+    "wrong_labels": "write_model: predict() returned the columns setosa, versicolor, virginica; expected the labels "
+    "a, b, c",
+    "not_summing": "write_model: predict() returned probabilities whose rows do not sum to 1 (off by up to 0.5)",
+    "svm_without_probability": "write_model: this svm gives no probabilities: "
+    "refit it with svm(..., probability = TRUE)",
+    "glmnet_without_s": "write_model: a glmnet model predicts for every lambda: pass predict_args = list(s = <lambda>) "
+    "(e.g. cv.glmnet's lambda.min)",
+    "session_function": "write_model: predict calls helper(), a function of your session that the served model cannot "
+    "take along: write its body into predict",
+}
+
+
+def test_write_model_errors_say_what_to_do_in_one_line(tmp_path: Path) -> None:
+    from test_models import run_r
+
+    result = run_r(_WRITE_ERRORS, MODEL_OUTPUT_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == WRITE_ERRORS
+    assert not (tmp_path / "model.json").exists()
+
+
+_SERVED = r"""
+args <- commandArgs(TRUE)
+answers <- list(
+  reordered = function(model, newdata) cbind(b = rep(0.25, nrow(newdata)), a = 0.75),
+  wrong_columns = function(model, newdata) cbind(a = rep(0.5, nrow(newdata)), x = 0.5),
+  not_summing = function(model, newdata) cbind(a = rep(0.5, nrow(newdata)), b = 0.4),
+  not_a_matrix = function(model, newdata) rep(0.5, nrow(newdata)),
+  too_few_rows = function(model, newdata) cbind(a = 0.5, b = 0.5)
+)
+for (name in names(answers)) {
+  saveRDS(structure(list(model = NULL, predict = answers[[name]]), class = "served_model"),
+          file.path(args[1], paste0(name, ".rds")))
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ("reordered", None),
+        ("wrong_columns", "predict() returned the columns a, x; expected the labels a, b"),
+        ("not_summing", "predict() returned rows of probabilities that do not sum to 1 (off by 0.1)"),
+        ("not_a_matrix", "predict() returned a double of length 2; expected one probability column per label"),
+        ("too_few_rows", "predict() returned 1 rows for 2 rows"),
+    ],
+)
+def test_served_probabilities_are_checked_in_r(handler: Any, tmp_path: Path, answer: str, error: str | None) -> None:
+    import subprocess
+
+    from r_bridge import RError, RModel
+
+    subprocess.run(["Rscript", "-e", _SERVED, str(tmp_path)], check=True, capture_output=True)
+    inputs = [{"name": "x", "type": "numeric", "min": 0, "max": 1, "example": 0.5}]
+    output = {"name": "y", "type": "probabilities", "labels": ["a", "b"]}
+    r_model = RModel(tmp_path / f"{answer}.rds", inputs, [], {}, output)
+    if error is None:
+        assert r_model.predict([[0.1, 0.2]]) == [[0.75, 0.25], [0.75, 0.25]]  # in labels order
+    else:
+        with pytest.raises(RError) as raised:
+            r_model.predict([[0.1, 0.2]])
+        assert str(raised.value) == f"Error: {error}"  # one line: R's error prefix, then the reason
