@@ -289,7 +289,7 @@ class ModelStore:
             raise ValueError(f"model.json lacks {', '.join(missing)}: write it with models/model_json.R")
         rds = self._cached_rds(meta["rds_sha256"])
         with phase("model_load"):
-            r_model = RModel(rds, meta["inputs"], sorted(meta["r_packages"]), meta["predict_args"])
+            r_model = RModel(rds, meta["inputs"], sorted(meta["r_packages"]), meta["predict_args"], meta["output"])
             schema = RequestSchema(meta["inputs"])
             # A model that cannot predict its own example is broken: find out now, not on a user's request.
             example = schema.rows({spec["name"]: spec["example"] for spec in meta["inputs"]}, 1)

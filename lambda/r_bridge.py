@@ -14,15 +14,60 @@ import rpy2.rinterface as ri  # noqa: E402  (R must be started by r_runtime firs
 from rpy2.rinterface_lib import callbacks, embedded  # noqa: E402
 
 # Compiled once: given the model, returns a function of the input columns that builds the data.frame
-# (factor codes + levels, no copies), calls predict() and returns a plain vector.
+# (factor codes + levels, no copies), calls predict() (or a served_model's own predict function) and returns a plain
+# vector: one value per row, or for a probabilities model the k probabilities of each row in turn, in labels order.
 _MAKE_PREDICTOR = ri.baseenv["eval"](
     ri.parse(
         r"""
-function(path, packages, input_names, factor_levels, predict_args) {
-  for (pkg in packages) loadNamespace(pkg)
+function(path, packages, input_names, factor_levels, predict_args, output_type, labels) {
+  for (pkg in packages) {
+    loadNamespace(pkg)
+    # A package with its own predict() (an S4 generic, e.g. kernlab's) dispatches only when attached, as in the
+    # session that trained the model.
+    if ("predict" %in% getNamespaceExports(pkg) && !paste0("package:", pkg) %in% search()) {
+      suppressPackageStartupMessages(attachNamespace(pkg))
+    }
+  }
   model <- readRDS(path)
   factors <- which(!vapply(factor_levels, is.null, NA))
-  predict_call <- as.call(c(list(quote(predict), quote(model), newdata = quote(frame)), predict_args))
+  predict_call <- if (inherits(model, "served_model")) {
+    quote(model$predict(model$model, frame))
+  } else {
+    as.call(c(list(quote(predict), quote(model), newdata = quote(frame)), predict_args))
+  }
+  describe <- function(x) {
+    if (is.data.frame(x)) return(sprintf("a data.frame of %d rows x %d columns", nrow(x), ncol(x)))
+    if (is.matrix(x)) return(sprintf("a %d x %d %s matrix", nrow(x), ncol(x), typeof(x)))
+    sprintf("a %s of length %d", if (is.factor(x)) "factor" else typeof(x), length(x))
+  }
+  probabilities <- function(result, n) {
+    if (!(is.matrix(result) || is.data.frame(result))) {
+      stop("predict() returned ", describe(result), "; expected one probability column per label", call. = FALSE)
+    }
+    if (nrow(result) != n) stop("predict() returned ", nrow(result), " rows for ", n, " rows", call. = FALSE)
+    columns <- colnames(result)
+    if (length(columns) != length(labels) || !setequal(columns, labels)) {
+      stop("predict() returned the columns ", paste(columns, collapse = ", "), "; expected the labels ",
+           paste(labels, collapse = ", "), call. = FALSE)
+    }
+    p <- as.matrix(result)[, labels, drop = FALSE]
+    if (!is.numeric(p) || any(!is.finite(p)) || any(p < 0 | p > 1)) {
+      stop("predict() returned probabilities that are not all finite numbers in [0, 1]", call. = FALSE)
+    }
+    off <- max(abs(rowSums(p) - 1))
+    if (off > 1e-6) {
+      stop("predict() returned rows of probabilities that do not sum to 1 (off by ", signif(off, 3), ")", call. = FALSE)
+    }
+    as.vector(t(p), "double")
+  }
+  one_per_row <- function(result, n) {
+    if (is.factor(result)) result <- as.character(result)
+    if (!is.atomic(result) || sum(dim(result) > 1) > 1) {
+      stop("predict() returned ", describe(result), "; expected one value per row", call. = FALSE)
+    }
+    if (length(result) != n) stop("predict() returned ", length(result), " values for ", n, " rows", call. = FALSE)
+    if (is.character(result)) as.vector(result) else as.vector(result, "double")
+  }
   predictor <- function(columns) {
     for (i in factors) columns[[i]] <- structure(columns[[i]], levels = factor_levels[[i]], class = "factor")
     frame <- structure(columns, names = input_names, class = "data.frame",
@@ -32,8 +77,8 @@ function(path, packages, input_names, factor_levels, predict_args) {
       warnings <<- c(warnings, conditionMessage(w))
       invokeRestart("muffleWarning")
     })
-    result <- if (is.factor(result)) as.character(result) else as.vector(result, "double")
-    if (length(result) != nrow(frame)) stop("predict() returned ", length(result), " values for ", nrow(frame), " rows")
+    n <- nrow(frame)
+    result <- if (output_type == "probabilities") probabilities(result, n) else one_per_row(result, n)
     if (length(warnings)) attr(result, "r_warnings") <- warnings
     result
   }
@@ -94,11 +139,17 @@ def _r_list(values: dict[str, Any]) -> Any:
 
 
 class RModel:
-    """A model.rds loaded into R, with the column types of its inputs."""
+    """A model.rds loaded into R, with the column types of its inputs and the type of its output."""
 
     def __init__(
-        self, rds_path: Path, inputs: list[dict[str, Any]], r_packages: list[str], predict_args: dict[str, Any]
+        self,
+        rds_path: Path,
+        inputs: list[dict[str, Any]],
+        r_packages: list[str],
+        predict_args: dict[str, Any],
+        output: dict[str, Any],
     ) -> None:
+        self._classes = len(output["labels"]) if output["type"] == "probabilities" else 0
         self._vectors = [_VECTOR_OF_TYPE[spec["type"]] for spec in inputs]
         factor_levels = ri.ListSexpVector(
             [ri.StrSexpVector(spec["levels"]) if spec["type"] == "factor" else ri.NULL for spec in inputs]
@@ -110,13 +161,16 @@ class RModel:
                 ri.StrSexpVector([spec["name"] for spec in inputs]),
                 factor_levels,
                 _r_list(predict_args),
+                ri.StrSexpVector([output["type"]]),
+                ri.StrSexpVector(output.get("labels", [])),
             )
         except embedded.RRuntimeError as error:
             raise RError(str(error).strip()) from None
         self.size_bytes = int(self._predict.do_slot("model_bytes")[0])
 
     def predict(self, columns: list[list[Any]]) -> list[Any]:
-        """One value per row, in row order: floats (None for NA) or class labels."""
+        """One value per row, in row order: floats (None for NA), class labels, or for a probabilities model a list
+        of each label's probability (in labels order)."""
         r_columns = ri.ListSexpVector([vector(column) for vector, column in zip(self._vectors, columns, strict=True)])
         try:
             result = self._predict(r_columns)
@@ -126,4 +180,7 @@ class RModel:
             log("warning", "R warnings during predict()", warnings=list(result.do_slot("r_warnings")))
         if result.typeof == ri.RTYPES.STRSXP:
             return [None if value is ri.NA_Character else str(value) for value in result]
-        return list(result)
+        values = list(result)
+        if self._classes:
+            return [values[start : start + self._classes] for start in range(0, len(values), self._classes)]
+        return values

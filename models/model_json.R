@@ -3,20 +3,59 @@
 #   source("models/model_json.R")
 #   write_model(fit, data, name = "admission", output = list(type = "probability", threshold = 0.5,
 #               labels = c("rejected", "admitted")), predict_args = list(type = "response"))
+# Models without terms() or whose predict() does not answer one value per row: see models/README.md
+# (`inputs =`, `predict =`, the built-in adapters).
 
 suppressPackageStartupMessages(library(jsonlite))
 
 # Packages that ship with every R (priority "base") are always present where R is; r_packages lists the others.
 .base_packages <- rownames(installed.packages(priority = "base"))
 
-# The package that defines predict() for this object, for each class that has a method.
+# The packages that define predict() for this object: S3 methods of each class (wherever registered), an S4 method
+# and the S4 class's package, and what caret records its final model needs.
 .predict_packages <- function(fit) {
   pkgs <- character(0)
   for (cls in class(fit)) {
     method <- utils::getS3method("predict", cls, optional = TRUE)
     if (!is.null(method)) pkgs <- c(pkgs, environmentName(environment(method)))
   }
+  if (isS4(fit)) {
+    method <- methods::selectMethod("predict", class(fit), optional = TRUE)
+    if (!is.null(method)) pkgs <- c(pkgs, environmentName(environment(method)))
+    pkgs <- c(pkgs, attr(class(fit), "package"))
+  } else if (inherits(fit, "train") && is.list(fit$modelInfo)) {
+    pkgs <- c(pkgs, fit$modelInfo$library)
+  }
   unique(pkgs[nzchar(pkgs)])
+}
+
+# The packages a predict function calls: `pkg::f` and free functions that live in a package namespace.
+.function_packages <- function(fn) {
+  pkgs <- character(0)
+  walk <- function(e) {
+    if (is.call(e)) {
+      if (identical(e[[1]], as.name("::")) || identical(e[[1]], as.name(":::"))) {
+        pkgs <<- c(pkgs, as.character(e[[2]]))
+      } else {
+        for (part in as.list(e)) if (!missing(part)) walk(part)
+      }
+    }
+  }
+  walk(body(fn))
+  for (n in codetools::findGlobals(fn, merge = FALSE)$functions) {
+    f <- get0(n, envir = environment(fn), mode = "function")
+    if (!is.null(f) && !is.primitive(f)) pkgs <- c(pkgs, environmentName(environment(f)))
+  }
+  unique(pkgs[nzchar(pkgs) & pkgs != "R_GlobalEnv"])
+}
+
+.require_installed <- function(pkgs, why) {
+  for (pkg in pkgs) {
+    if (!nzchar(system.file(package = pkg))) {
+      stop(sprintf("write_model: R package '%s' (%s) is not installed: install it (apt-get install r-cran-%s, or install.packages(\"%s\")) and rerun",
+                   pkg, why, tolower(pkg), pkg), call. = FALSE)
+    }
+  }
 }
 
 # Non-base packages needed to load `pkgs`: themselves plus their Depends/Imports, recursively.
@@ -28,6 +67,7 @@ suppressPackageStartupMessages(library(jsonlite))
     todo <- todo[-1]
     if (pkg %in% seen) next
     seen <- c(seen, pkg)
+    .require_installed(pkg, "needed to load the model")
     desc <- utils::packageDescription(pkg, fields = c("Depends", "Imports"))
     deps <- unlist(strsplit(paste(na.omit(unlist(desc)), collapse = ","), ","))
     deps <- trimws(sub("\\(.*", "", deps))
@@ -38,6 +78,8 @@ suppressPackageStartupMessages(library(jsonlite))
 
 # lm/glm objects carry the training data several times over; predict(newdata=) needs none of it.
 strip_for_predict <- function(fit) {
+  if (isS4(fit)) return(fit)
+  if (inherits(fit, "gbm")) fit$data <- NULL  # gbm's copy of the training data (keep.data = TRUE)
   if (inherits(fit, "lm")) {
     for (field in c("data", "model", "y", "residuals", "fitted.values", "effects", "weights",
                     "prior.weights", "linear.predictors", "offset")) {
@@ -98,35 +140,279 @@ strip_for_predict <- function(fit) {
 
 .as_object <- function(x) if (length(x) == 0) setNames(list(), character(0)) else as.list(x)
 
+# The model's terms, if it has them (formula interfaces; S4 classes such as kernlab's keep them in a slot).
+.model_terms <- function(fit) {
+  if (isS4(fit)) {
+    if ("terms" %in% methods::slotNames(fit) && inherits(methods::slot(fit, "terms"), "formula")) return(fit@terms)
+    return(NULL)
+  }
+  tryCatch(stats::terms(fit), error = function(e) NULL)
+}
+
+# Input names from terms(), else from what common classes record; NULL when the object does not tell.
+.model_inputs <- function(fit) {
+  model_terms <- .model_terms(fit)
+  if (!is.null(model_terms)) return(all.vars(stats::delete.response(model_terms)))
+  if (isS4(fit)) return(NULL)
+  recorded <- fit$forest$independent.variable.names %||% fit$var.names %||% fit$coefnames %||%
+    fit$finalModel$xNames %||% fit$xNames
+  if (is.character(recorded) && length(recorded) > 0) recorded else NULL
+}
+
+# The response's name from terms(), else from what common classes record (ranger keeps its call's formula).
+.model_response <- function(fit) {
+  model_terms <- .model_terms(fit)
+  if (!is.null(model_terms) && attr(model_terms, "response") > 0) return(all.vars(model_terms)[[1]])
+  if (isS4(fit)) return(NULL)
+  if (is.character(fit$response.name) && length(fit$response.name) == 1) return(fit$response.name)
+  if (is.character(fit$dependent.variable.name) && length(fit$dependent.variable.name) == 1 &&
+      nzchar(fit$dependent.variable.name)) return(fit$dependent.variable.name)
+  # A two-sided formula written into the call, e.g. ranger(Species ~ ., iris).
+  for (arg in if (is.call(fit$call)) as.list(fit$call)[-1] else list()) {
+    if (is.call(arg) && identical(arg[[1]], as.name("~")) && length(arg) == 3) return(all.vars(arg[[2]])[[1]])
+  }
+  NULL
+}
+
+`%||%` <- function(a, b) if (is.null(a)) b else a
+
+# Built-in adapters: for a class whose predict() does not answer one value per row (or every class's probability),
+# the expression that does, in terms of `model` and `newdata`, with predict_args and constants inlined.
+# `matrix = TRUE`: the expression gives one probability column per class (named), turned into the output below.
+.predict_call <- function(defaults, predict_args) {
+  args <- utils::modifyList(defaults, predict_args)
+  as.call(c(list(quote(predict), quote(model)), args))
+}
+
+.first_slice <- function(expr) bquote({
+  p <- .(expr)
+  if (length(dim(p)) == 3) matrix(p, nrow = dim(p)[1], dimnames = dimnames(p)[1:2]) else p
+})
+
+.probability_types <- c("probabilities", "probability")
+
+.adapters <- list(
+  ranger = function(fit, output, args) {
+    list(expr = bquote(.(.predict_call(list(data = quote(newdata)), args))$predictions),
+         matrix = identical(fit$treetype, "Probability estimation"))
+  },
+  gbm = function(fit, output, args) {
+    defaults <- list(newdata = quote(newdata), n.trees = fit$n.trees, type = "response")
+    multinomial <- identical(fit$distribution$name, "multinomial")
+    list(expr = .first_slice(.predict_call(defaults, args)), matrix = multinomial)
+  },
+  lda = function(fit, output, args) {
+    field <- if (output$type == "class") "class" else "posterior"
+    list(expr = bquote(.(.predict_call(list(newdata = quote(newdata)), args))[[.(field)]]), matrix = field == "posterior")
+  },
+  svm = function(fit, output, args) {
+    if (!output$type %in% .probability_types) return(NULL)
+    if (!isTRUE(fit$compprob)) {
+      stop("write_model: this svm gives no probabilities: refit it with svm(..., probability = TRUE)", call. = FALSE)
+    }
+    call <- .predict_call(list(newdata = quote(newdata), probability = TRUE), args)
+    list(expr = bquote(attr(.(call), "probabilities")), matrix = TRUE)
+  },
+  glmnet = function(fit, output, args) {
+    if (!inherits(fit, "cv.glmnet") && is.null(args$s)) {
+      stop("write_model: a glmnet model predicts for every lambda: pass predict_args = list(s = <lambda>) ",
+           "(e.g. cv.glmnet's lambda.min)", call. = FALSE)
+    }
+    type <- if (output$type == "class") "class" else "response"
+    call <- .predict_call(list(newx = quote(as.matrix(newdata)), type = type), args)
+    if (output$type == "probabilities") return(list(expr = .first_slice(call), matrix = TRUE))
+    list(expr = bquote(.(call)[, 1]), matrix = FALSE)
+  },
+  train = function(fit, output, args) {  # caret
+    if (!output$type %in% .probability_types) return(NULL)
+    list(expr = .predict_call(list(newdata = quote(newdata), type = "prob"), args), matrix = TRUE)
+  },
+  rpart = function(fit, output, args) {
+    if (!output$type %in% .probability_types) return(NULL)
+    list(expr = .predict_call(list(newdata = quote(newdata), type = "prob"), args), matrix = TRUE)
+  },
+  multinom = function(fit, output, args) {
+    if (!output$type %in% .probability_types) return(NULL)
+    call <- .predict_call(list(newdata = quote(newdata), type = "probs"), args)
+    lev <- fit$lev
+    # predict.multinom answers P(second class) for two classes and drops a single row to a vector.
+    expr <- if (length(lev) == 2) bquote(cbind(1 - .(call), .(call))) else call
+    list(expr = bquote(matrix(.(expr), ncol = .(length(lev)), dimnames = list(NULL, .(lev)))), matrix = TRUE)
+  },
+  ksvm = function(fit, output, args) {  # kernlab (an S4 predict method)
+    if (!output$type %in% .probability_types) return(NULL)
+    list(expr = .predict_call(list(quote(newdata), type = "probabilities"), args), matrix = TRUE)
+  }
+)
+.adapters$cv.glmnet <- .adapters$glmnet
+.adapters$qda <- .adapters$lda
+
+# A probability matrix answers the output type asked for: all of it, the positive class's column, or the label.
+.from_probabilities <- function(expr, output) {
+  switch(output$type,
+    probabilities = expr,
+    probability = bquote(.(expr)[, .(output$labels[[2]])]),
+    class = bquote({
+      p <- .(expr)
+      colnames(p)[max.col(p, ties.method = "first")]
+    }),
+    stop("write_model: this model answers class probabilities: use output type probabilities, probability or class",
+         call. = FALSE)
+  )
+}
+
+# The adapter for the object's first class that has one (and needs one for this output type), or NULL.
+.adapter_for <- function(fit, output, predict_args) {
+  for (cls in class(fit)) {
+    make <- .adapters[[cls]]
+    if (is.null(make)) next
+    adapter <- make(fit, output, predict_args)
+    if (is.null(adapter)) return(NULL)
+    expr <- if (adapter$matrix) .from_probabilities(adapter$expr, output) else adapter$expr
+    fn <- eval(call("function", as.pairlist(alist(model = , newdata = )), expr), globalenv())
+    return(list(name = cls, fn = fn))
+  }
+  NULL
+}
+
+# The user's predict function made portable: no source references, and its environment reset to the global one,
+# or to a small one holding the session values it reads (functions from the session cannot travel: say so).
+.portable_function <- function(fn) {
+  if (!is.function(fn) || !identical(names(formals(fn))[1:2], c("model", "newdata"))) {
+    stop("write_model: predict must be a function(model, newdata)", call. = FALSE)
+  }
+  fn <- utils::removeSource(fn)
+  captured <- list()
+  for (n in sort(codetools::findGlobals(fn, merge = TRUE), method = "radix")) {
+    env <- environment(fn)
+    while (!identical(env, emptyenv()) && !exists(n, envir = env, inherits = FALSE)) env <- parent.env(env)
+    if (identical(env, emptyenv()) || isNamespace(env) || identical(env, baseenv()) ||
+        startsWith(environmentName(env), "package:")) next
+    value <- get(n, envir = env, inherits = FALSE)
+    if (is.function(value)) {
+      stop(sprintf("write_model: predict calls %s(), a function of your session that the served model cannot take along: write its body into predict", n), call. = FALSE)
+    }
+    captured[[n]] <- value
+  }
+  environment(fn) <- if (length(captured)) list2env(captured, parent = globalenv()) else globalenv()
+  fn
+}
+
+.describe <- function(x) {
+  if (is.data.frame(x)) return(sprintf("a data.frame of %d rows x %d columns", nrow(x), ncol(x)))
+  if (is.matrix(x)) return(sprintf("a %d x %d %s matrix", nrow(x), ncol(x), typeof(x)))
+  if (is.list(x)) return(sprintf("a list (%s)", paste(utils::head(names(x) %||% "unnamed", 5), collapse = ", ")))
+  sprintf("%d %s values", length(x), if (is.factor(x)) "factor" else typeof(x))
+}
+
+# NULL when predict's answer fits the output type for n rows, else the one-line reason ("predict() returned ...").
+.answer_problem <- function(answer, output, n) {
+  if (output$type == "probabilities") {
+    if (!(is.matrix(answer) || is.data.frame(answer))) {
+      return(sprintf("predict() returned %s; expected a matrix or data.frame with one column per class (%s)",
+                     .describe(answer), paste(output$labels, collapse = ", ")))
+    }
+    if (nrow(answer) != n) return(sprintf("predict() returned %d rows for %d rows", nrow(answer), n))
+    columns <- colnames(answer)
+    if (is.null(columns) || !setequal(columns, output$labels) || anyDuplicated(columns) ||
+        length(columns) != length(output$labels)) {
+      return(sprintf("predict() returned the columns %s; expected the labels %s",
+                     paste(columns %||% "(unnamed)", collapse = ", "), paste(output$labels, collapse = ", ")))
+    }
+    p <- as.matrix(answer)
+    if (!is.numeric(p) || any(!is.finite(p)) || any(p < 0 | p > 1)) {
+      return("predict() returned probabilities that are not all finite numbers in [0, 1]")
+    }
+    worst <- max(abs(rowSums(p) - 1))
+    if (worst > 1e-6) return(sprintf("predict() returned probabilities whose rows do not sum to 1 (off by up to %.3g)", worst))
+    return(NULL)
+  }
+  one_column <- is.atomic(answer) && (is.null(dim(answer)) || prod(dim(answer)) == length(answer) &&
+                                        sum(dim(answer) > 1) <= 1)
+  expected <- switch(output$type, class = "one label per row (a factor or character vector)",
+                     "one number per row (a numeric vector)")
+  if (!one_column || (output$type == "class") != (is.factor(answer) || is.character(answer))) {
+    return(sprintf("predict() returned %s; expected %s for output type %s: pass predict_args or predict = (see models/README.md)",
+                   .describe(answer), expected, output$type))
+  }
+  if (length(answer) != n) return(sprintf("predict() returned %d values for %d rows", length(answer), n))
+  if (output$type == "probability" && any(!is.na(answer) & (answer < 0 | answer > 1))) {
+    return("predict() returned values outside [0, 1] for output type probability")
+  }
+  NULL
+}
+
+.check_output <- function(output) {
+  types <- c("probability", "class", "number", "probabilities")
+  if (!is.list(output) || !isTRUE(output$type %in% types)) {
+    stop(sprintf("write_model: output$type must be one of %s", paste(types, collapse = ", ")), call. = FALSE)
+  }
+  if (output$type == "probabilities" && (length(output$labels) < 2 || anyDuplicated(output$labels))) {
+    stop("write_model: output type probabilities needs labels = the classes (at least 2, distinct)", call. = FALSE)
+  }
+}
+
 write_model <- function(fit, data, name, output, predict_args = list(), example = NULL, packages = NULL,
-                        strip = strip_for_predict,
+                        strip = strip_for_predict, inputs = NULL, predict = NULL,
                         dir = Sys.getenv("MODEL_OUTPUT_DIR", file.path("build", "models", name))) {
   stopifnot(is.character(name), grepl("^[a-z0-9][a-z0-9_-]*$", name), is.data.frame(data))
-  stopifnot(output$type %in% c("probability", "class", "number"))
-  model_terms <- stats::terms(fit)
-  input_names <- all.vars(stats::delete.response(model_terms))
+  .check_output(output)
+  .require_installed(packages, "named in packages =")
+  cls <- class(fit)[[1]]
+  input_names <- inputs %||% .model_inputs(fit)
+  if (is.null(input_names)) {
+    stop(sprintf("write_model: cannot tell the inputs of a %s object: pass inputs = c(...) (column names of data)", cls),
+         call. = FALSE)
+  }
   missing <- setdiff(input_names, names(data))
-  if (length(missing) > 0) stop("inputs missing from the training data: ", paste(missing, collapse = ", "))
-  if (is.null(output$name)) output$name <- all.vars(model_terms)[[1]]
+  if (length(missing) > 0) {
+    stop("write_model: inputs missing from the training data: ", paste(missing, collapse = ", "),
+         ": pass inputs = c(...) naming columns of data", call. = FALSE)
+  }
+  if (is.null(output$name)) output$name <- .model_response(fit)
+  if (is.null(output$name)) {
+    stop(sprintf("write_model: cannot tell the output's name of a %s object: pass output = list(name = \"...\", ...)", cls),
+         call. = FALSE)
+  }
   if (!is.null(output$labels)) output$labels <- I(output$labels)
 
   served <- if (is.null(strip)) fit else strip(fit)
-  # The stripped object must predict exactly what the fitted one does, or it is not the same model.
-  reference <- do.call(stats::predict, c(list(fit, newdata = data), predict_args))
-  check <- do.call(stats::predict, c(list(served, newdata = data), predict_args))
-  if (!identical(unname(reference), unname(check))) stop("the stripped model predicts differently: pass strip = NULL")
+  if (!is.null(predict) && length(predict_args) > 0) {
+    stop("write_model: predict_args are for predict(); with predict = put the arguments inside your function", call. = FALSE)
+  }
+  adapter <- if (is.null(predict)) .adapter_for(fit, output, predict_args) else NULL
+  fn <- if (!is.null(predict)) predict else adapter$fn
+  predict_kind <- if (!is.null(predict)) "function" else if (!is.null(adapter)) paste0("adapter:", adapter$name) else "predict()"
+  newdata <- data[, input_names, drop = FALSE]
+  answer <- function(model, f) {
+    tryCatch(
+      if (is.null(f)) do.call(stats::predict, c(list(model, newdata = data), predict_args)) else f(model, newdata),
+      error = function(e) stop(sprintf("write_model: predict failed on the training data: %s",
+                                       gsub("\n", " ", conditionMessage(e))), call. = FALSE)
+    )
+  }
+  reference <- answer(fit, fn)
+  problem <- .answer_problem(reference, output, nrow(data))
+  if (!is.null(problem)) stop("write_model: ", problem, call. = FALSE)
+  saved_fn <- if (!is.null(predict)) .portable_function(predict) else fn
+  # The stripped object (and the saved predict function) must predict exactly what the fitted one does.
+  if (!identical(unname(reference), unname(answer(served, saved_fn)))) {
+    stop("write_model: the stripped model predicts differently: pass strip = NULL", call. = FALSE)
+  }
+  saved <- if (is.null(fn)) served else structure(list(model = served, predict = saved_fn), class = "served_model")
 
   if (is.null(example)) example <- lapply(data[1, input_names, drop = FALSE], .example_value)
   example <- example[input_names]
-  inputs <- lapply(input_names, function(n) c(.input_spec(data[[n]], n), list(example = example[[n]])))
+  input_specs <- lapply(input_names, function(n) c(.input_spec(data[[n]], n), list(example = example[[n]])))
 
-  pkgs <- .runtime_dependencies(unique(c(.predict_packages(fit), packages)))
+  used <- c(.predict_packages(fit), if (!is.null(saved_fn)) .function_packages(saved_fn), packages)
+  pkgs <- .runtime_dependencies(unique(used))
   r_packages <- .as_object(lapply(setNames(pkgs, pkgs), function(p) utils::packageDescription(p)$Version))
 
   dir.create(dir, recursive = TRUE, showWarnings = FALSE)
   rds_path <- file.path(dir, "model.rds")
   # Version 3 + gzip of identical objects gives identical bytes; environments were stripped above.
-  saveRDS(served, rds_path, version = 3, compress = "gzip")
+  saveRDS(saved, rds_path, version = 3, compress = "gzip")
   rds_sha256 <- .sha256(rds_path)
 
   description <- list(
@@ -134,16 +420,19 @@ write_model <- function(fit, data, name, output, predict_args = list(), example 
     task = if (output$type == "number") "regression" else "classification",
     r_version = paste(R.version$major, R.version$minor, sep = "."),
     r_packages = r_packages,
-    inputs = inputs,
+    inputs = input_specs,
     output = output,
     predict_args = .as_object(predict_args),
+    predict = predict_kind,
     rds_sha256 = rds_sha256
   )
-  # The version names the content (model bytes + contract), not the moment it was trained.
-  version <- substr(.sha256_text(.to_json(description)), 1, 12)
+  # The version names the content (model bytes + contract), not the moment it was trained. Plain predict() is
+  # left out of it so that models written before the field existed keep their versions.
+  hashed <- if (predict_kind == "predict()") description[names(description) != "predict"] else description
+  version <- substr(.sha256_text(.to_json(hashed)), 1, 12)
   model_json <- c(list(name = name, version = version), description[-1], list(trained_at = .trained_at()))
   model_json <- model_json[c("name", "version", "task", "r_version", "r_packages", "inputs", "output",
-                             "predict_args", "trained_at", "rds_sha256")]
+                             "predict_args", "predict", "trained_at", "rds_sha256")]
   writeLines(.to_json(model_json), file.path(dir, "model.json"), useBytes = TRUE)
   message(sprintf("%s: version %s, model.rds %d bytes -> %s", name, version, file.size(rds_path), dir))
   invisible(model_json)

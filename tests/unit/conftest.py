@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "build" / "models"
 sys.path.insert(0, str(ROOT / "lambda"))
 sys.path.insert(1, str(ROOT / "tests" / "e2e"))  # r_reference: R's own predict(), shared with the e2e tests
+sys.path.insert(2, str(ROOT / "tests" / "model_matrix"))  # model_matrix: one train.R per model type
 
 
 def model_json(model_dir: Path) -> dict[str, Any]:
