@@ -19,8 +19,10 @@ from localstack_client.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(1, str(ROOT / "tests" / "model_matrix"))  # model_matrix: one train.R per model type
 
 import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
+from model_matrix import r_reference, train_all  # noqa: E402
 
 # Hot-swap tests wait for the function to re-check its model; keep that interval short.
 TEST_REFRESH_SECONDS = 2
@@ -127,3 +129,15 @@ def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={"MODEL_OUTPUT_DIR": str(out), "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def matrix_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every tests/model_matrix model trained by its train.R into one folder (<tmp>/models/<name>/)."""
+    return train_all(tmp_path_factory.mktemp("model-matrix") / "models")
+
+
+@pytest.fixture(scope="session")
+def references(matrix_models: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """For each matrix model: its training rows as input columns and R's own predict() on them."""
+    return r_reference(matrix_models)

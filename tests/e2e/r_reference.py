@@ -13,6 +13,7 @@ args <- commandArgs(TRUE)
 meta <- jsonlite::fromJSON(file.path(args[1], "model.json"), simplifyVector = FALSE)
 for (pkg in names(meta$r_packages)) suppressPackageStartupMessages(library(pkg, character.only = TRUE))
 fit <- readRDS(file.path(args[1], "model.rds"))
+if (inherits(fit, "served_model")) fit <- fit$model  # the fitted object, without the adapter that serves it
 records <- jsonlite::fromJSON(args[2], simplifyVector = FALSE)
 column <- function(input) {
   values <- vapply(records, function(r) as.character(r[[input$name]]), "")

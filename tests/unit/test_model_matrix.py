@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import ROOT, model_json
-from model_matrix import MODELS, MatrixModel, r_reference, train, train_all
+from model_matrix import MODELS, MatrixModel, train
 
 SCHEMA = json.loads((ROOT / "models" / "model.schema.json").read_text())
 IRIS_INPUTS = ["Sepal.Length", "Sepal.Width", "Petal.Length", "Petal.Width"]
@@ -34,16 +34,6 @@ EXPECTED: dict[str, tuple[list[str], dict[str, Any]]] = {
     "earth-mpg": (MTCARS_INPUTS, {"name": "mpg", "type": "number"}),
     "ksvm-species": (IRIS_INPUTS, {"name": "Species", "type": "probabilities", "labels": SPECIES}),
 }
-
-
-@pytest.fixture(scope="session")
-def matrix_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return train_all(tmp_path_factory.mktemp("model-matrix"))
-
-
-@pytest.fixture(scope="session")
-def references(matrix_models: dict[str, Path]) -> dict[str, dict[str, Any]]:
-    return r_reference(matrix_models)
 
 
 def test_every_matrix_model_has_expectations() -> None:
