@@ -205,7 +205,7 @@ def build(opts: Options) -> Result:
     with progress.step("zipping (sorted entries, fixed times, deflate -9)"):
         opts.out.parent.mkdir(parents=True, exist_ok=True)
         stats = archive.write_zip(stage, opts.out)
-        archive.size_gate(stats, opts.zip_limit, opts.unzipped_limit)
+        upload = archive.size_gate(stats, opts.zip_limit, opts.unzipped_limit)
         digest = _file_sha256(opts.out)
 
     icu_parts = [(u, c) for part, u, c in stats.contributors if part.removeprefix("lib/") in icu_files]
@@ -220,6 +220,8 @@ def build(opts: Options) -> Result:
         "zip_bytes": stats.zip_bytes,
         "unzipped_bytes": stats.unzipped_bytes,
         "limits": {"zip_bytes": opts.zip_limit, "unzipped_bytes": opts.unzipped_limit},
+        # Lambda takes a zip over the direct-upload limit only from S3, as this stack deploys it.
+        "upload": upload,
         "glibc_max": report.max_versions.get("GLIBC", "").removeprefix("GLIBC_"),
         "glibcxx_max": report.max_versions.get("GLIBCXX", "").removeprefix("GLIBCXX_"),
         "cxxabi_max": report.max_versions.get("CXXABI", "").removeprefix("CXXABI_"),
@@ -269,6 +271,11 @@ def build(opts: Options) -> Result:
         f"GLIBC {manifest['glibc_max']}, GLIBCXX {manifest['glibcxx_max']} "
         f"in {progress.elapsed():.1f} s"
     )
+    if upload == archive.S3_ONLY:
+        progress.say(
+            f"the zip is over Lambda's {archive.mb(opts.zip_limit)} direct-upload limit: it deploys only from S3, "
+            "as this stack does (the artifact bucket); the 250 MB unzipped limit is what holds"
+        )
     return Result(manifest, cached=False, saved=saved)
 
 
