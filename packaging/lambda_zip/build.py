@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambda_zip import BuildError, abi, archive, cache, elf, icu_stub, python_deps, r_tree, smoke
+from lambda_zip import BuildError, abi, archive, cache, elf, icu_stub, python_deps, r_tree, smoke, versions
 from lambda_zip.lambda_os import LIBRARIES
 from lambda_zip.progress import Progress
 
@@ -119,10 +119,8 @@ def build(opts: Options) -> Result:
         models = read_models(opts.models)
         wanted = wanted_packages(models)
         install = r_tree.discover(sorted(wanted))
-        for name, version in sorted(wanted.items()):
-            got = next(p.version for p in install.packages if p.name == name)
-            if version and got != version:
-                progress.say(f"warning: a model was trained with {name} {version}; bundling the installed {got}")
+        carried = {p.name: p.version for p in install.packages}
+        versions.check(versions.compare(models, install.version, carried), progress.say)
     with progress.step("hashing the inputs"):
         previous = json.loads(cache_record.read_text()) if cache_record.exists() else {}
         key = _inputs_hash(opts, install, previous)
