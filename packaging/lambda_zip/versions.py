@@ -19,10 +19,6 @@ OVERRIDE = "ALLOW_VERSION_MISMATCH"
 R = "R"
 
 
-class VersionMismatch(BuildError):
-    """A model saved with another major.minor of R or of one of its packages than the zip carries."""
-
-
 @dataclass(frozen=True)
 class Difference:
     model: str
@@ -67,7 +63,7 @@ def compare(
 
 
 def check(differences: list[Difference], say: Callable[[str], None], environ: Mapping[str, str] | None = None) -> None:
-    """Name each difference in one line; raise VersionMismatch for a major.minor one unless OVERRIDE=1."""
+    """Name each difference in one line; raise BuildError for a major.minor one unless OVERRIDE=1."""
     env = os.environ if environ is None else environ
     allowed = env.get(OVERRIDE, "") == "1"
     refused = [d for d in differences if d.refused]
@@ -77,7 +73,7 @@ def check(differences: list[Difference], say: Callable[[str], None], environ: Ma
         elif allowed:
             say(f"warning: {difference} (major.minor differs; going on because {OVERRIDE}=1)")
     if refused and not allowed:
-        raise VersionMismatch(
+        raise BuildError(
             "; ".join(str(d) for d in refused) + " (major.minor differs: the model may fail to load or predict "
             f"differently); retrain it with this R and these packages, or set {OVERRIDE}=1 to go on"
         )
