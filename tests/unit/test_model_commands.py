@@ -12,6 +12,8 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
+import stack_models  # noqa: E402
+import stack_spec  # noqa: E402
 from model_bucket import ModelBucket, missing_r_packages  # noqa: E402
 
 
@@ -26,9 +28,9 @@ def test_up_refuses_to_publish_a_model_the_zip_cannot_serve(
     built_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "lambda.manifest.json").write_text(json.dumps({"r_packages": {"stats": "4.2.2"}}))
-    monkeypatch.setattr(stack_cli, "BUILD", tmp_path)
-    assert stack_cli._fits_the_zip(built_models / "admission") is True
-    assert stack_cli._fits_the_zip(built_models / "boston") is False
+    monkeypatch.setattr(stack_spec, "BUILD", tmp_path)
+    assert stack_models._fits_the_zip(built_models / "admission") is True
+    assert stack_models._fits_the_zip(built_models / "boston") is False
     said = capsys.readouterr().err
     assert "model boston needs R package(s) randomForest" in said
     assert "make up" in said
