@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 import stack_spec
+from lambda_zip import BuildError
 from model_bucket import ModelBucketError
 from stack_aws import (
     AWS_PLAN,
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             destroy(spec)
             STACK_JSON.unlink(missing_ok=True)
-    except (StackError, ModelBucketError) as error:
+    except (StackError, ModelBucketError, BuildError) as error:
         print(f"stack: {error}", file=sys.stderr)
         return 1
     return 0

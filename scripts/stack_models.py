@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import stack_spec
+from lambda_zip import versions
 from model_bucket import ModelBucket, missing_r_packages
 from stack_spec import StackError, StackSpec, log
 
@@ -44,7 +45,11 @@ def built_model(model_name: str) -> Path:
 
 
 def _fits_the_zip(model_dir: Path) -> bool:
-    """A model whose R packages the zip lacks would only fail in the function: say which rebuild it needs."""
+    """A model whose R packages the zip lacks would only fail in the function: say which rebuild it needs.
+
+    Versions are compared as `make package` compares them: raises BuildError for another major.minor of R or
+    of a package than the zip carries, unless ALLOW_VERSION_MISMATCH=1.
+    """
     manifest = json.loads((stack_spec.BUILD / "lambda.manifest.json").read_text())
     missing = missing_r_packages(model_dir, manifest)
     if missing:
@@ -52,7 +57,11 @@ def _fits_the_zip(model_dir: Path) -> bool:
             f"model {model_dir.name} needs R package(s) {', '.join(missing)} that build/lambda.zip lacks: "
             "run `make up` (or `make package`) to rebuild the zip with every model in build/models; not published"
         )
-    return not missing
+        return False
+    model = json.loads((model_dir / "model.json").read_text())
+    carried = manifest.get("r_packages") or {}
+    versions.check(versions.compare({model_dir.name: model}, str(manifest.get("r_version", "")), carried), log)
+    return True
 
 
 def publish_models(values: dict[str, Any], names: list[str]) -> None:

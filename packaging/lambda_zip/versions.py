@@ -47,7 +47,7 @@ def compare(
     found: list[Difference] = []
     for name, model in sorted(models.items()):
         saved_r = str(model.get("r_version") or "")
-        if saved_r and saved_r != r_version:
+        if saved_r and r_version and saved_r != r_version:
             found.append(Difference(name, R, saved_r, r_version))
         packages = model.get("r_packages") or {}
         if not isinstance(packages, Mapping):
