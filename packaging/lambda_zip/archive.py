@@ -10,8 +10,12 @@ from pathlib import Path
 
 from lambda_zip import BuildError
 
-ZIP_LIMIT = 52_428_800  # Lambda: 50 MB for a zip uploaded directly
-UNZIPPED_LIMIT = 262_144_000  # Lambda: 250 MB unzipped, layers included
+# AWS's Lambda quotas (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): "50 MB (zipped, when
+# uploaded through the Lambda API or SDKs). Upload larger files with Amazon S3." and 250 MB unzipped, layers included.
+ZIP_LIMIT = 52_428_800  # direct upload only: this stack deploys the zip from its artifact bucket (S3)
+UNZIPPED_LIMIT = 262_144_000
+DIRECT_OR_S3 = "direct or S3"
+S3_ONLY = "S3 only"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 COMPRESSLEVEL = 9
 
@@ -57,19 +61,22 @@ def write_zip(root: Path, dest: Path) -> ZipStats:
     return ZipStats(dest.stat().st_size, sum(raw.values()), len(files), [(k, raw[k], packed[k]) for k in ranked])
 
 
-def size_gate(stats: ZipStats, zip_limit: int = ZIP_LIMIT, unzipped_limit: int = UNZIPPED_LIMIT) -> None:
-    """Fail above either Lambda limit, listing the ten largest parts so the user knows what to drop."""
-    over = []
-    if stats.zip_bytes > zip_limit:
-        over.append(f"zip {mb(stats.zip_bytes)} > {mb(zip_limit)}")
+def size_gate(stats: ZipStats, zip_limit: int = ZIP_LIMIT, unzipped_limit: int = UNZIPPED_LIMIT) -> str:
+    """Fail above the unzipped limit, naming the largest R packages; say how the zip may reach Lambda.
+
+    Returns DIRECT_OR_S3, or S3_ONLY for a zip over the direct-upload limit (Lambda takes it from S3).
+    """
     if stats.unzipped_bytes > unzipped_limit:
-        over.append(f"unzipped {mb(stats.unzipped_bytes)} > {mb(unzipped_limit)}")
-    if over:
-        top = "; ".join(f"{name} {mb(u)} ({mb(c)} zipped)" for name, u, c in stats.contributors[:10])
+        library = "R/library/"
+        packages = [f"{n.removeprefix(library)} {mb(u)}" for n, u, _ in stats.contributors if n.startswith(library)]
+        others = [f"{n} {mb(u)}" for n, u, _ in stats.contributors if not n.startswith(library)]
         raise BuildError(
-            f"size gate: {', '.join(over)} (Lambda's limits); drop an R package or model from "
-            f"build/models, or trim one of the ten largest parts: {top}"
+            f"size gate: unzipped {mb(stats.unzipped_bytes)} > {mb(unzipped_limit)} (Lambda's limit for a zip "
+            f"function, from S3 too); largest R packages: {', '.join(packages[:5]) or 'none'}; "
+            f"other large parts: {', '.join(others[:3])}; drop the models that need the largest packages "
+            "from build/models, or serve them from a function of their own"
         )
+    return S3_ONLY if stats.zip_bytes > zip_limit else DIRECT_OR_S3
 
 
 def mb(n: int) -> str:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lambda_zip import BuildError, abi, archive, cache, elf, icu_stub, python_deps, r_tree, smoke
+from lambda_zip import BuildError, abi, archive, cache, elf, icu_stub, python_deps, r_tree, smoke, versions
 from lambda_zip.lambda_os import LIBRARIES
 from lambda_zip.progress import Progress
 
@@ -119,10 +119,8 @@ def build(opts: Options) -> Result:
         models = read_models(opts.models)
         wanted = wanted_packages(models)
         install = r_tree.discover(sorted(wanted), opts.repo)
-        for name, version in sorted(wanted.items()):
-            got = next(p.version for p in install.packages if p.name == name)
-            if version and got != version:
-                progress.say(f"warning: a model was trained with {name} {version}; bundling the installed {got}")
+        carried = {p.name: p.version for p in install.packages}
+        versions.check(versions.compare(models, install.version, carried), progress.say)
     with progress.step("hashing the inputs"):
         previous = json.loads(cache_record.read_text()) if cache_record.exists() else {}
         key = _inputs_hash(opts, install, previous)
@@ -155,26 +153,33 @@ def build(opts: Options) -> Result:
         closure = elf.closure(roots, [stage / "R" / "lib"], skip=["libR.so"])
         lib = stage / "lib"
         lib.mkdir()
-        icu = {n: p for n, p in closure.bundle.items() if icu_stub.icu_code_library(n) or icu_stub.is_icu_data(n)}
+        icu = {n: p for n, p in closure.bundle.items() if icu_stub.is_icu(n)}
         others = [p for p in [*roots, *closure.bundle.values()] if p not in icu.values()]
-        stub_icu_code = icu_stub.code_stub_covers(icu, others)
+        icu_carried = icu_stub.choose(icu, others) if icu else None
         for name, source in sorted(closure.bundle.items()):
-            if icu_stub.is_icu_data(name) and stub_icu_code:
+            if icu_stub.is_icu_data(name) and icu_carried == icu_stub.STAND_INS:
                 saved["ICU data (left out: the ICU stand-ins need none)"] += source.stat().st_size
-            elif icu_stub.is_icu_data(name):
+            elif icu_stub.is_icu_data(name) and icu_carried == icu_stub.EMPTY_DATA:
                 icu_stub.write_stub(name, lib / name)
                 saved["ICU data (replaced by an empty stub; R collates with LC_COLLATE=C)"] += (
                     source.stat().st_size - (lib / name).stat().st_size
                 )
-            elif icu_stub.icu_code_library(name) and stub_icu_code:
+            elif icu_stub.icu_code_library(name) and icu_carried == icu_stub.STAND_INS:
                 icu_stub.write_code_stub(name, source, lib / name)
                 saved["ICU code (replaced by stand-ins that fail as ICU does without its data)"] += (
                     source.stat().st_size - (lib / name).stat().st_size
                 )
             else:
                 shutil.copyfile(source, lib / name)
+        icu_files = sorted(name for name in icu if (lib / name).exists())
+        icu_linked_by = sorted(p.name for p in icu_stub.icu_users(others))
+        if icu_carried is not None:
+            why = f"linked by {', '.join(icu_linked_by)}" if icu_linked_by else "only R links it"
+            progress.say(
+                f"ICU: {icu_carried} ({archive.mb(sum((lib / n).stat().st_size for n in icu_files))} unzipped; {why})"
+            )
         order = [name for name in closure.load_order() if (lib / name).exists()]
-        lib_sources = sorted(str(p) for n, p in closure.bundle.items() if not icu_stub.is_icu_data(n))
+        lib_sources = sorted(str(p) for n, p in closure.bundle.items() if (lib / n).exists())
         # The key the next build compares with must cover the libraries this build actually copied.
         key = _inputs_hash(opts, install, {"lib_sources": lib_sources})
         (lib / "preload.txt").write_text("".join(f"{n}\n" for n in order))
@@ -196,13 +201,23 @@ def build(opts: Options) -> Result:
     with progress.step("zipping (sorted entries, fixed times, deflate -9)"):
         opts.out.parent.mkdir(parents=True, exist_ok=True)
         stats = archive.write_zip(stage, opts.out)
-        archive.size_gate(stats, opts.zip_limit, opts.unzipped_limit)
+        upload = archive.size_gate(stats, opts.zip_limit, opts.unzipped_limit)
         digest = _file_sha256(opts.out)
 
+    icu_parts = [(u, c) for part, u, c in stats.contributors if part.removeprefix("lib/") in icu_files]
+    icu_report = {
+        "carried": icu_carried or "none (nothing links ICU)",
+        "files": icu_files,
+        "bytes": sum(u for u, _ in icu_parts),
+        "zip_bytes": sum(c for _, c in icu_parts),
+        "linked_by": icu_linked_by,
+    }
     manifest: dict[str, object] = {
         "zip_bytes": stats.zip_bytes,
         "unzipped_bytes": stats.unzipped_bytes,
         "limits": {"zip_bytes": opts.zip_limit, "unzipped_bytes": opts.unzipped_limit},
+        # Lambda takes a zip over the direct-upload limit only from S3, as this stack deploys it.
+        "upload": upload,
         "glibc_max": report.max_versions.get("GLIBC", "").removeprefix("GLIBC_"),
         "glibcxx_max": report.max_versions.get("GLIBCXX", "").removeprefix("GLIBCXX_"),
         "cxxabi_max": report.max_versions.get("CXXABI", "").removeprefix("CXXABI_"),
@@ -214,6 +229,7 @@ def build(opts: Options) -> Result:
         "r_packages": {p.name: p.version for p in install.packages},
         "models": sorted(models),
         "bundled_libs": order,
+        "icu": icu_report,
         "lambda_os_libs": {n: f"{LIBRARIES[n].package}: {LIBRARIES[n].source}" for n in sorted(closure.provided)},
         "files": stats.files,
         "largest_parts": [{"part": n, "bytes": u, "zip_bytes": c} for n, u, c in stats.contributors[:10]],
@@ -247,9 +263,15 @@ def build(opts: Options) -> Result:
         opts.out.with_suffix(".failed.zip").unlink(missing_ok=True)
     progress.say(
         f"built {opts.out}: {archive.mb(stats.zip_bytes)} zipped, {archive.mb(stats.unzipped_bytes)} unzipped, "
-        f"{stats.files} files, GLIBC {manifest['glibc_max']}, GLIBCXX {manifest['glibcxx_max']} "
+        f"{stats.files} files, ICU {icu_report['carried']} ({archive.mb(icu_report['zip_bytes'])} zipped), "
+        f"GLIBC {manifest['glibc_max']}, GLIBCXX {manifest['glibcxx_max']} "
         f"in {progress.elapsed():.1f} s"
     )
+    if upload == archive.S3_ONLY:
+        progress.say(
+            f"the zip is over Lambda's {archive.mb(opts.zip_limit)} direct-upload limit: it deploys only from S3, "
+            "as this stack does (the artifact bucket); the 250 MB unzipped limit is what holds"
+        )
     return Result(manifest, cached=False, saved=saved)
 
 

@@ -19,6 +19,12 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from lambda_zip import BuildError
+from lambda_zip.elf import read_elf
+
+# What the zip carries for ICU (the manifest's icu.carried).
+REAL = "real"
+STAND_INS = "stand-ins"
+EMPTY_DATA = "real code, empty data"
 
 # ICU's own source/stubdata/stubdata.cpp: a data package with an empty table of contents.
 _DATA_SOURCE = """\
@@ -86,6 +92,28 @@ def icu_code_library(name: str) -> str | None:
     """'icuuc' for libicuuc.so.72, 'icui18n' for libicui18n.so.72, else None."""
     match = re.fullmatch(r"lib(icuuc|icui18n)\.so\.\d+", name)
     return match.group(1) if match else None
+
+
+def is_icu(name: str) -> bool:
+    return is_icu_data(name) or icu_code_library(name) is not None
+
+
+def icu_users(objects: Iterable[Path]) -> list[Path]:
+    """The objects that link an ICU library themselves, R's libR.so and ICU's own libraries aside."""
+    users = []
+    for path in objects:
+        info = read_elf(path)
+        name = info.soname or path.name
+        if name != "libR.so" and not is_icu(name) and any(is_icu(n) for n in info.needed):
+            users.append(path)
+    return users
+
+
+def choose(icu_libraries: dict[str, Path], objects: list[Path]) -> str:
+    """REAL when a bundled object other than libR.so links ICU; else STAND_INS when they cover libR.so's calls."""
+    if icu_users(objects):
+        return REAL
+    return STAND_INS if code_stub_covers(icu_libraries, objects) else EMPTY_DATA
 
 
 def _dynamic_symbols(path: Path) -> tuple[set[str], set[str]]:

@@ -16,6 +16,13 @@ from lambda_zip import BuildError
 ALWAYS_PACKAGES = ("base", "compiler")
 # The top-level entries of an installed package that loading and calling it use; the rest is help and docs.
 PACKAGE_KEEP = frozenset({"DESCRIPTION", "NAMESPACE", "Meta", "R", "libs"})
+# Entries of other packages' installed trees that nothing reads at run time. Anything else a package installs may
+# be read when it loads (tzdb's .onLoad needs its tzdata/), so only R's own packages get PACKAGE_KEEP alone.
+PACKAGE_DROP = frozenset(
+    {"help", "html", "doc", "demo", "examples", "NEWS", "NEWS.Rd", "NEWS.md", "CITATION", "INDEX", "COPYRIGHTS"}
+    | {"README", "README.md", "AUTHORS", "LICENSE", "LICENCE", "pkgdown", "po", "include", "data"}
+    | {"tests", "unitTests", "tinytest", "slowtests"}
+)
 # R_HOME/modules loaded at run time: lapack.so serves solve(), qr(), chol() and friends.
 MODULES_KEEP = ("lapack.so",)
 # Replaces Debian's etc/Renviron, which points at /usr paths that do not exist on Lambda.
@@ -119,11 +126,12 @@ def _tree_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def copy_package(package: RPackage, dest: Path, saved: Counter[str]) -> None:
-    """Copy one installed package keeping PACKAGE_KEEP and only the .so files its NAMESPACE loads."""
+def copy_package(package: RPackage, dest: Path, saved: Counter[str], r_own: bool = True) -> None:
+    """Copy one installed package and only the .so files its NAMESPACE loads: PACKAGE_KEEP of R's own packages
+    (r_own), all but PACKAGE_DROP of the others."""
     dynlibs = _dynlibs(package.path)
     for entry in sorted(package.path.iterdir()):
-        if entry.name not in PACKAGE_KEEP:
+        if entry.name not in PACKAGE_KEEP and (r_own or entry.name in PACKAGE_DROP):
             saved[_category(entry.name)] += _tree_bytes(entry)
             continue
         if entry.name == "libs":
@@ -143,11 +151,11 @@ def copy_package(package: RPackage, dest: Path, saved: Counter[str]) -> None:
 
 
 def _category(name: str) -> str:
-    if name in {"help", "html", "doc", "demo", "NEWS", "NEWS.Rd", "NEWS.md", "CITATION", "INDEX", "COPYRIGHTS"}:
+    if name in PACKAGE_DROP - {"po", "include", "data", "tests", "unitTests", "tinytest", "slowtests"}:
         return "help, html and docs"
     if name == "po":
         return "translations"
-    if name in {"tests", "unitTests"}:
+    if name in {"tests", "unitTests", "tinytest", "slowtests"}:
         return "tests"
     if name in {"include"}:
         return "headers"
@@ -176,5 +184,6 @@ def stage(install: RInstall, dest: Path, saved: Counter[str]) -> list[RPackage]:
                 key = "translations" if other.name == "translations" else "R packages no model needs"
                 saved[key] += _tree_bytes(other)
     for package in install.packages:
-        copy_package(package, dest / "library" / package.name, saved)
+        r_own = package.path.parent == install.home / "library"
+        copy_package(package, dest / "library" / package.name, saved, r_own)
     return list(install.packages)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import stack as stack_cli  # scripts/, put on sys.path by tests/conftest.py
+import stack_terraform
 
 pytestmark = [pytest.mark.localstack, pytest.mark.stack]
 
@@ -22,7 +23,7 @@ def no_terraform(spec: Any) -> Any:
 def test_an_unchanged_stack_comes_up_without_terraform(
     stack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stack_cli, "_terraform", no_terraform)
+    monkeypatch.setattr(stack_terraform, "_terraform", no_terraform)
     values = stack_cli.up(stack.spec, tmp_path / "stack.json")
     assert values["api_url"] == stack.api_url
     assert values["function_name"] == stack.function_name
@@ -31,14 +32,14 @@ def test_an_unchanged_stack_comes_up_without_terraform(
 def test_a_stack_that_does_not_answer_as_recorded_is_planned(
     stack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stack_cli, "_terraform", no_terraform)
-    monkeypatch.setattr(stack_cli, "answers", lambda values: False)
+    monkeypatch.setattr(stack_terraform, "_terraform", no_terraform)
+    monkeypatch.setattr(stack_terraform, "answers", lambda values: False)
     with pytest.raises(TerraformRan):
         stack_cli.up(stack.spec, tmp_path / "stack.json")
 
 
 def test_a_changed_input_is_planned(stack: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stack_cli, "_terraform", no_terraform)
+    monkeypatch.setattr(stack_terraform, "_terraform", no_terraform)
     changed = stack_cli.StackSpec(
         name=stack.spec.name,
         model_name=stack.spec.model_name,

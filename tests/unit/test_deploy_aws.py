@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
+import stack_aws  # noqa: E402
+import stack_terraform  # noqa: E402
 
 
 def without_aws_credentials() -> dict[str, str]:
@@ -85,7 +87,7 @@ def test_only_yes_applies(monkeypatch: pytest.MonkeyPatch, answer: str, applies:
 
 def test_a_refused_plan_is_not_applied(monkeypatch: pytest.MonkeyPatch) -> None:
     ran: list[Any] = []
-    monkeypatch.setattr(stack_cli.subprocess, "run", lambda *a, **k: ran.append(a))
+    monkeypatch.setattr(stack_aws.subprocess, "run", lambda *a, **k: ran.append(a))
     monkeypatch.setattr(sys, "stdin", Terminal("no\n"))
     with pytest.raises(stack_cli.StackError, match=r"nothing changed\. Plan again with `make deploy-aws`"):
         stack_cli.apply_aws_plan(stack_cli.StackSpec(env="aws"), auto_approve=False, account="123456789012")
@@ -98,9 +100,9 @@ def test_hints_name_the_aws_teardown() -> None:
 
 
 def test_without_backend_config_the_state_bucket_comes_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(stack_cli, "BACKEND_HCL", tmp_path / "backend.hcl")
+    monkeypatch.setattr(stack_terraform, "BACKEND_HCL", tmp_path / "backend.hcl")
     with pytest.raises(stack_cli.StackError, match=r"backend\.hcl is missing: create the state bucket first"):
-        stack_cli._terraform(stack_cli.StackSpec(env="aws"))
+        stack_terraform._terraform(stack_cli.StackSpec(env="aws"))
 
 
 class StubSession:

@@ -12,6 +12,9 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
+import stack_models  # noqa: E402
+import stack_spec  # noqa: E402
+from lambda_zip import BuildError  # noqa: E402
 from model_bucket import ModelBucket, missing_r_packages  # noqa: E402
 
 
@@ -26,9 +29,9 @@ def test_up_refuses_to_publish_a_model_the_zip_cannot_serve(
     built_models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "lambda.manifest.json").write_text(json.dumps({"r_packages": {"stats": "4.2.2"}}))
-    monkeypatch.setattr(stack_cli, "BUILD", tmp_path)
-    assert stack_cli._fits_the_zip(built_models / "admission") is True
-    assert stack_cli._fits_the_zip(built_models / "boston") is False
+    monkeypatch.setattr(stack_spec, "BUILD", tmp_path)
+    assert stack_models._fits_the_zip(built_models / "admission") is True
+    assert stack_models._fits_the_zip(built_models / "boston") is False
     said = capsys.readouterr().err
     assert "model boston needs R package(s) randomForest" in said
     assert "make up" in said
@@ -52,3 +55,44 @@ def test_models_published_by_up(built_models: Path) -> None:
 def test_other_models_are_siblings_of_the_default(model_uri: str, key: str, uri: str) -> None:
     bucket = ModelBucket(None, model_uri)
     assert (bucket.bucket, bucket.key("boston", "model.json"), bucket.uri("boston")) == ("b", key, uri)
+
+
+def _model_and_zip(tmp_path: Path, r_version: str, glmnet: str) -> Path:
+    model_dir = tmp_path / "models" / "prices"
+    model_dir.mkdir(parents=True)
+    packages = {"stats": r_version, "glmnet": glmnet}
+    (model_dir / "model.json").write_text(json.dumps({"r_version": r_version, "r_packages": packages}))
+    manifest = {"r_version": "4.2.2", "r_packages": {"stats": "4.2.2", "glmnet": "4.1-6"}}
+    (tmp_path / "lambda.manifest.json").write_text(json.dumps(manifest))
+    return model_dir
+
+
+def test_publish_refuses_a_model_saved_with_another_minor_version_than_the_zip_carries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stack_spec, "BUILD", tmp_path)
+    monkeypatch.delenv("ALLOW_VERSION_MISMATCH", raising=False)
+    model_dir = _model_and_zip(tmp_path, r_version="4.3.0", glmnet="4.1-8")
+    with pytest.raises(BuildError) as error:
+        stack_models._fits_the_zip(model_dir)
+    assert str(error.value).startswith("model prices: saved with R 4.3.0, the zip carries 4.2.2 (major.minor differs")
+    assert "ALLOW_VERSION_MISMATCH=1" in str(error.value)
+    assert "model prices: saved with glmnet 4.1-8, the zip carries 4.1-6 (a patch-level difference)" in (
+        capsys.readouterr().err
+    )
+    monkeypatch.setenv("ALLOW_VERSION_MISMATCH", "1")
+    assert stack_models._fits_the_zip(model_dir) is True
+    assert "going on because ALLOW_VERSION_MISMATCH=1" in capsys.readouterr().err
+
+
+def test_publish_model_says_the_refusal_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(stack_spec, "BUILD", tmp_path)
+    monkeypatch.delenv("ALLOW_VERSION_MISMATCH", raising=False)
+    _model_and_zip(tmp_path, r_version="4.2.2", glmnet="5.0")
+    (tmp_path / "stack.json").write_text("{}")
+    monkeypatch.setattr(stack_cli, "publish", lambda name: stack_models.publish(name, tmp_path / "stack.json"))
+    assert stack_cli.main(["publish-model", "--model", "prices"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("stack: model prices: saved with glmnet 5.0, the zip carries 4.1-6 (major.minor differs")

@@ -47,25 +47,30 @@ def test_contents_change_the_zip(tmp_path: Path) -> None:
     assert (tmp_path / "1.zip").read_bytes() != (tmp_path / "2.zip").read_bytes()
 
 
-def test_size_gate_names_the_limit_and_the_ten_largest_parts(tmp_path: Path) -> None:
-    parts = [(f"R/library/pkg{i:02d}", (20 - i) * 1_048_576, (20 - i) * 524_288) for i in range(12)]
-    stats = archive.ZipStats(zip_bytes=60 * 1_048_576, unzipped_bytes=100 * 1_048_576, files=12, contributors=parts)
+def _stats(zip_mb: int, unzipped_mb: int) -> archive.ZipStats:
+    mib = 1_048_576
+    parts = [(f"R/library/pkg{i:02d}", (20 - i) * mib, (20 - i) * mib // 2) for i in range(8)]
+    parts.insert(2, ("lib/libicudata.so.72", 19 * mib + mib // 2, 8 * mib))
+    return archive.ZipStats(zip_mb * mib, unzipped_mb * mib, files=len(parts), contributors=parts)
+
+
+def test_a_tree_over_the_unzipped_limit_fails_naming_the_largest_r_packages_and_their_sizes() -> None:
     with pytest.raises(BuildError) as error:
-        archive.size_gate(stats)
+        archive.size_gate(_stats(zip_mb=40, unzipped_mb=120), zip_limit=50 * 1_048_576, unzipped_limit=100 * 1_048_576)
     message = str(error.value)
-    assert "size gate: zip 60.0 MB > 50.0 MB" in message
-    assert "unzipped" not in message.split("(Lambda's limits)")[0]
-    assert "R/library/pkg00 20.0 MB (10.0 MB zipped)" in message
-    assert "R/library/pkg09" in message
-    assert "R/library/pkg10" not in message
+    assert message.startswith("size gate: unzipped 120.0 MB > 100.0 MB (Lambda's limit")
+    assert "largest R packages: pkg00 20.0 MB, pkg01 19.0 MB, pkg02 18.0 MB, pkg03 17.0 MB, pkg04 16.0 MB;" in message
+    assert "pkg05" not in message
+    assert "other large parts: lib/libicudata.so.72 19.5 MB;" in message
     assert "\n" not in message
 
 
-def test_size_gate_checks_the_unzipped_limit_too() -> None:
-    stats = archive.ZipStats(zip_bytes=1, unzipped_bytes=300 * 1_048_576, files=1, contributors=[("lib", 1, 1)])
-    with pytest.raises(BuildError, match=r"unzipped 300\.0 MB > 250\.0 MB"):
-        archive.size_gate(stats)
-    archive.size_gate(archive.ZipStats(1, 1, 1, [("lib", 1, 1)]))
+def test_a_zip_over_the_direct_upload_limit_but_under_the_unzipped_limit_is_packaged_for_s3() -> None:
+    assert archive.size_gate(_stats(zip_mb=60, unzipped_mb=200)) == archive.S3_ONLY
+    assert archive.size_gate(_stats(zip_mb=50, unzipped_mb=250)) == archive.DIRECT_OR_S3  # the limits are inclusive
+    assert archive.size_gate(_stats(zip_mb=1, unzipped_mb=1), zip_limit=1_048_575) == archive.S3_ONLY
+    with pytest.raises(BuildError, match=r"unzipped 251\.0 MB > 250\.0 MB"):
+        archive.size_gate(_stats(zip_mb=1, unzipped_mb=251))
 
 
 @pytest.mark.parametrize(

@@ -69,8 +69,14 @@ def test_the_zip_holds_r_the_models_packages_and_the_handler(first: Path) -> Non
     with zipfile.ZipFile(first) as zf:
         names = set(zf.namelist())
         preload = zf.read("lib/preload.txt").decode().split()
+        icu_bytes = sum(len(zf.read(f"lib/{n}")) for n in manifest["icu"]["files"])
     assert {"handler.py", "R/lib/libR.so", "R/etc/Renviron", "R/modules/lapack.so"} <= names
     assert "R/library/randomForest/libs/randomForest.so" in names
+    # Only libR.so links ICU here: the stand-ins, and no ICU data.
+    assert manifest["icu"]["carried"] == "stand-ins"
+    assert manifest["icu"]["linked_by"] == []
+    assert "lib/libicudata.so.72" not in names
+    assert manifest["icu"]["bytes"] == icu_bytes < 100_000
     assert not any(n.startswith(("R/bin/", "R/library/stats/help/", "R/library/translations/")) for n in names)
     assert not any("/tests/" in n for n in names)
     assert "rpy2/__pycache__/__init__.cpython-312.pyc" in names
@@ -172,3 +178,44 @@ def test_smoke_passes_the_zip_and_fails_a_zip_that_needs_the_host_r(first: Path,
                 dst.writestr(info, src.read(info))
     with pytest.raises(BuildError, match="smoke test failed for model admission with host R hidden"):
         smoke.run(without_r, models, tmp_path / "bad", REPO)
+
+
+# Runs in the sandbox: stringi upper-cases and collates with ICU's data, and R itself still sorts in the C locale.
+_STRINGI_PROGRAM = r"""
+import json, r_runtime
+r_runtime.start()
+import rpy2.rinterface as ri
+ev = lambda s: list(ri.baseenv["eval"](ri.parse(s)))
+print(json.dumps({"upper": ev('stringi::stri_trans_toupper("straße")'),
+                  "stri_sort": ev('stringi::stri_sort(c("b", "B", "a", "A"), locale = "en_US")'),
+                  "sort": ev('sort(c("b", "B", "a", "A"))')}))
+"""
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/usr/lib/R/site-library/stringi").is_dir(),
+    reason="the sandbox runs as root; needs r-cran-stringi",
+)
+def test_a_model_needing_stringi_carries_the_real_icu_and_stringi_works_in_the_sandbox(
+    tmp_path: Path, workspace: Path
+) -> None:
+    (tmp_path / "models" / "s").mkdir(parents=True)
+    (tmp_path / "models" / "s" / "model.json").write_text(json.dumps({"name": "s", "r_packages": {"stringi": ""}}))
+    opts = options(workspace, "stringi")
+    opts.models = tmp_path / "models"
+    manifest = build(opts).manifest
+    icu = manifest["icu"]
+    assert isinstance(icu, dict)
+    assert icu["carried"] == "real"
+    assert icu["linked_by"] == ["stringi.so"]
+    assert icu["files"] == ["libicudata.so.72", "libicui18n.so.72", "libicuuc.so.72"]
+    zip_path = workspace / "stringi" / "lambda.zip"
+    with zipfile.ZipFile(zip_path) as zf:
+        assert icu["bytes"] == sum(zf.getinfo(f"lib/{n}").file_size for n in icu["files"]) > 30_000_000
+        zf.extractall(tmp_path / "task")
+    cmd = [sys.executable, str(REPO / smoke.SANDBOX), "--task-root", str(tmp_path / "task")]
+    cmd += ["--handler", "handler.lambda_handler", "--", "python3", "-c", _STRINGI_PROGRAM]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    answer = json.loads(out.stdout.strip().splitlines()[-1])
+    assert answer == {"upper": ["STRASSE"], "stri_sort": ["a", "A", "b", "B"], "sort": ["A", "B", "a", "b"]}

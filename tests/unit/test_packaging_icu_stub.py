@@ -48,3 +48,13 @@ def test_the_stand_ins_answer_as_icu_without_its_data(tmp_path: Path) -> None:
     kept = ctypes.c_int(7)  # ICU leaves an earlier failure as it is
     i18n.ucol_open_72(None, ctypes.byref(kept))
     assert kept.value == 7
+
+
+STRINGI = Path("/usr/lib/R/site-library/stringi/libs/stringi.so")
+
+
+@pytest.mark.skipif(not STRINGI.is_file(), reason="needs r-cran-stringi")
+def test_a_package_linking_icu_gets_the_real_icu_and_r_alone_the_stand_ins() -> None:
+    assert icu_stub.icu_users([LIBR, Path(os.path.realpath(ICU["libicui18n.so.72"])), STRINGI]) == [STRINGI]
+    assert icu_stub.choose(ICU, [LIBR, STRINGI]) == icu_stub.REAL
+    assert icu_stub.choose(ICU, [LIBR]) == icu_stub.STAND_INS

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 import stack as stack_cli  # scripts/, put on sys.path by tests/conftest.py
+import stack_record
+import stack_spec
+import stack_terraform
 
 
 @pytest.fixture
@@ -23,9 +26,9 @@ def spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> stack_cli.StackSpec
     (tmp_path / "frontend" / "index.html").write_text("<p>v1</p>")
     (tmp_path / "build" / "terraform").mkdir()
     (tmp_path / "build" / "terraform" / "rmodel.tfstate").write_text('{"serial": 1}')
-    monkeypatch.setattr(stack_cli, "ROOT", tmp_path)
-    monkeypatch.setattr(stack_cli, "BUILD", tmp_path / "build")
-    monkeypatch.setattr(stack_cli, "localstack_session", lambda: "session-1")
+    monkeypatch.setattr(stack_spec, "ROOT", tmp_path)
+    monkeypatch.setattr(stack_spec, "BUILD", tmp_path / "build")
+    monkeypatch.setattr(stack_record, "localstack_session", lambda: "session-1")
     return stack_cli.StackSpec()
 
 
@@ -48,7 +51,7 @@ def test_an_unchanged_stack_is_recognised(spec: stack_cli.StackSpec) -> None:
 )
 def test_any_input_file_changing_needs_terraform(spec: stack_cli.StackSpec, change: str) -> None:
     stack_cli.record_inputs(spec)
-    path = stack_cli.ROOT / change
+    path = stack_spec.ROOT / change
     path.write_text(path.read_text() + " changed")
     assert not stack_cli.unchanged_since_last_apply(spec)
 
@@ -65,15 +68,15 @@ def test_state_variables_and_localstack_session_changing_need_terraform(
     assert not stack_cli.unchanged_since_last_apply(spec)
 
     stack_cli.record_inputs(spec)
-    monkeypatch.setattr(stack_cli, "localstack_session", lambda: "session-2")  # LocalStack restarted: all gone
+    monkeypatch.setattr(stack_record, "localstack_session", lambda: "session-2")  # LocalStack restarted: all gone
     assert not stack_cli.unchanged_since_last_apply(spec)
-    monkeypatch.setattr(stack_cli, "localstack_session", lambda: None)  # LocalStack not answering
+    monkeypatch.setattr(stack_record, "localstack_session", lambda: None)  # LocalStack not answering
     assert not stack_cli.unchanged_since_last_apply(spec)
 
 
 def test_terraform_tests_are_not_inputs(spec: stack_cli.StackSpec) -> None:
     stack_cli.record_inputs(spec)
-    (stack_cli.ROOT / "terraform" / "stack" / "tests" / "stack.tftest.hcl").write_text("# test v2\n")
+    (stack_spec.ROOT / "terraform" / "stack" / "tests" / "stack.tftest.hcl").write_text("# test v2\n")
     assert stack_cli.unchanged_since_last_apply(spec)
 
 
@@ -90,12 +93,12 @@ def test_a_stack_lost_with_a_localstack_restart_is_applied_afresh(
     Path(str(spec.state)).write_text(json.dumps({"outputs": {"model_bucket": {"value": "rmodel-models-1"}}}))
     stack_cli.record_inputs(spec)
     existing: set[str] = {"rmodel-models-1"}
-    monkeypatch.setattr(stack_cli, "bucket_exists", lambda bucket: bucket in existing)
+    monkeypatch.setattr(stack_terraform, "bucket_exists", lambda bucket: bucket in existing)
     assert not stack_cli.gone_with_localstack(spec)  # same session
 
-    monkeypatch.setattr(stack_cli, "localstack_session", lambda: "session-2")
+    monkeypatch.setattr(stack_record, "localstack_session", lambda: "session-2")
     assert not stack_cli.gone_with_localstack(spec)  # new session, but the bucket is there (a persisting LocalStack)
     existing.clear()
     assert stack_cli.gone_with_localstack(spec)
-    monkeypatch.setattr(stack_cli, "localstack_session", lambda: None)
+    monkeypatch.setattr(stack_record, "localstack_session", lambda: None)
     assert not stack_cli.gone_with_localstack(spec)  # no LocalStack answering: only a plan can tell
