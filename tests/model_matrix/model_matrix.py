@@ -47,6 +47,7 @@ MODELS = (
     MatrixModel("multinom-species", "iris", 'predict(m, d, type = "probs")', "adapter:multinom", ("nnet",)),
     MatrixModel("rpart-species", "iris", 'as.character(predict(m, d, type = "class"))', "predict()", ("rpart",)),
     MatrixModel("earth-mpg", "mtcars", "as.vector(predict(m, d))", "predict()", ("earth",)),
+    MatrixModel("caret-mpg", "mtcars", "predict(m, d)", "predict()", ("caret", "glmnet")),
     MatrixModel("ksvm-species", "iris", 'predict(m, d, type = "probabilities")', "adapter:ksvm", ("kernlab",)),
 )
 

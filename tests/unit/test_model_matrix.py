@@ -32,6 +32,7 @@ EXPECTED: dict[str, tuple[list[str], dict[str, Any]]] = {
     "multinom-species": (IRIS_INPUTS, {"name": "Species", "type": "probabilities", "labels": SPECIES}),
     "rpart-species": (IRIS_INPUTS, {"name": "Species", "type": "class"}),
     "earth-mpg": (MTCARS_INPUTS, {"name": "mpg", "type": "number"}),
+    "caret-mpg": (MTCARS_INPUTS, {"name": "mpg", "type": "number", "unit": "miles per gallon"}),
     "ksvm-species": (IRIS_INPUTS, {"name": "Species", "type": "probabilities", "labels": SPECIES}),
 }
 
