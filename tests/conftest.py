@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def admission_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A three-class model whose output is every class's probability (nnet::multinom on iris), in models/iris/."""
+    """A three-class model whose output is every class's probability (randomForest on iris), in models/iris/."""
     out = tmp_path_factory.mktemp("models") / "iris"
     subprocess.run(
         ["Rscript", str(ROOT / "tests" / "fixtures" / "iris" / "train.R")],
@@ -129,6 +130,30 @@ def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env={"MODEL_OUTPUT_DIR": str(out), "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
     )
     return out
+
+
+@dataclass(frozen=True)
+class IrisSite:
+    """Where the iris model is served: its API base (POST {api_url}/predict) and the page opened on it."""
+
+    api_url: str
+    page_url: str
+    host_resolver_rules: str | None = None
+
+
+@pytest.fixture(scope="session")
+def live_iris(site: LiveStack, iris_model: Path) -> IrisSite:
+    """The iris model published to the running stack as one of its models: /models/iris/... and ?model=iris."""
+    from model_bucket import ModelBucket
+
+    ModelBucket(site.client("s3"), site.model_uri).publish("iris", iris_model)
+    version = json.loads((iris_model / "model.json").read_text())["version"]
+    api = f"{site.api_url}/models/iris"
+    deadline = time.monotonic() + 60
+    while requests.get(f"{api}/metadata", timeout=60).json().get("version") != version:
+        assert time.monotonic() < deadline, "the stack did not serve the published iris model within 60 s"
+        time.sleep(0.5)
+    return IrisSite(api, f"{site.website_url.rstrip('/')}/?model=iris", site.host_resolver_rules)
 
 
 @pytest.fixture(scope="session")

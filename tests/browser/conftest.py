@@ -28,6 +28,11 @@ class LocalSiteUrls:
     api_url: str
     host_resolver_rules: str | None = None
 
+    @property
+    def page_url(self) -> str:
+        """The page opened on the model the harness serves (its only one)."""
+        return self.website_url
+
 
 def _wait_for_ready_line(process: subprocess.Popen[str]) -> dict[str, str]:
     assert process.stdout is not None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -385,23 +384,33 @@ def test_the_url_opens_its_model(browser: Browser, target: Any, both_models: dic
     context.close()
 
 
-def test_every_class_gets_a_bar_with_its_label_and_percent(playwright: Playwright, local_site_iris: Any) -> None:
-    meta = requests.get(f"{local_site_iris.api_url}/metadata", timeout=60)
-    if meta.status_code == 503 and re.search(r"predict\(\) returned \d+ values for \d+ rows", meta.text):
-        pytest.skip("lambda/r_bridge.py does not serve output type probabilities yet (the R side of issue 17)")
+@pytest.fixture(
+    params=[
+        pytest.param("local_site_iris", id="local"),
+        pytest.param("live_iris", id="stack", marks=[pytest.mark.stack, pytest.mark.localstack]),
+    ],
+)
+def iris(request: pytest.FixtureRequest) -> Any:
+    """The three-class iris model on the loopback harness (its only model) or on the stack (one of its models)."""
+    return request.getfixturevalue(request.param)
+
+
+def test_every_class_gets_a_bar_with_its_label_and_percent(playwright: Playwright, iris: Any) -> None:
+    meta = requests.get(f"{iris.api_url}/metadata", timeout=60)
     assert meta.status_code == 200, meta.text
     labels = meta.json()["output"]["labels"]
     assert labels == ["setosa", "versicolor", "virginica"]
     example = {field["name"]: field["example"] for field in meta.json()["inputs"]}
-    [expected] = api_predict(local_site_iris, example)["predictions"]
+    [expected] = api_predict(iris, example)["predictions"]
+    where = "stack" if iris.host_resolver_rules else "local"
 
-    browser = launch(playwright)
+    browser = launch(playwright, iris.host_resolver_rules)
     try:
         page = browser.new_page(viewport=DESKTOP)
         page.set_default_timeout(TIMEOUT_MS)
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(local_site_iris.website_url)
+        page.goto(iris.page_url)
         expect(page.locator("#model-title")).to_have_text("Predict with iris")
         predict_in_form(page)
 
@@ -427,10 +436,10 @@ def test_every_class_gets_a_bar_with_its_label_and_percent(playwright: Playwrigh
         expect(page.locator("#result .prediction-label")).to_have_text(expected["label"])
         expect(page.locator("#result")).to_have_attribute("aria-live", "polite")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "local-probabilities-desktop.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{where}-probabilities-desktop.png"), full_page=True)
         page.set_viewport_size(PHONE)
         assert_no_horizontal_scroll(page)
-        page.screenshot(path=str(SCREENSHOTS / "local-probabilities-360px.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{where}-probabilities-360px.png"), full_page=True)
 
         # The batch table: the most probable class, then one column per class.
         page.set_viewport_size(DESKTOP)
@@ -444,7 +453,7 @@ def test_every_class_gets_a_bar_with_its_label_and_percent(playwright: Playwrigh
         headers = [" ".join(text.split()) for text in page.locator("#batch-result thead th").all_inner_texts()]
         # Each class's column is headed by its label; "Probability of" is there for screen readers only.
         assert headers[:5] == ["Row", "Species", *[f"Probability of {label}" for label in labels]], headers
-        answers = api_predict(local_site_iris, {"instances": records})["predictions"]
+        answers = api_predict(iris, {"instances": records})["predictions"]
         for index, answer in enumerate(answers):
             row = table_rows.nth(index)
             assert row.get_attribute("data-label") == answer["label"]
@@ -454,7 +463,7 @@ def test_every_class_gets_a_bar_with_its_label_and_percent(playwright: Playwrigh
             got = [float(cells.nth(i).get_attribute("data-probability") or "nan") for i in range(3)]
             assert got == pytest.approx([answer["probabilities"][label] for label in labels], rel=1e-12)
             expect(row.locator("td.is-top")).to_have_attribute("data-label", answer["label"])
-        page.screenshot(path=str(SCREENSHOTS / "local-probabilities-batch.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{where}-probabilities-batch.png"), full_page=True)
         # The download has batch scoring's columns (lambda/batch_rows.py): label, then probability_<class>.
         with page.expect_download() as download:
             page.locator("#batch-result a[download]").click()

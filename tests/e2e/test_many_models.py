@@ -207,3 +207,18 @@ def test_a_top_level_array_of_records_is_a_batch(stack: Any, path: str) -> None:
     assert [p[key] for p in response.json()["predictions"]] == pytest.approx(r_predict(MODELS / name, sent), rel=1e-12)
     too_many = requests.post(f"{stack.api_url}{path}", data=json.dumps(sent * 501), timeout=60, headers=JSON)
     assert too_many.status_code == 413, too_many.text
+
+
+def test_every_class_probability_served_live_equals_r(stack: Any, live_iris: Any, iris_model: Path) -> None:
+    """A three-class model through API Gateway and the function on LocalStack: R's own probabilities, to 1e-9."""
+    output = meta(iris_model)["output"]
+    rows = records(iris_model) + [{**records(iris_model)[0], "Petal.Length": 1.4, "Petal.Width": 0.2}]
+    response = requests.post(f"{live_iris.api_url}/predict", json={"instances": rows}, headers=JSON, timeout=60)
+    assert response.status_code == 200, response.text
+    expected = r_predict(iris_model, rows)
+    for got, want in zip(response.json()["predictions"], expected, strict=True):
+        assert list(got["probabilities"]) == output["labels"]
+        assert [got["probabilities"][label] for label in output["labels"]] == pytest.approx(want, abs=1e-9)
+        assert got["label"] == output["labels"][want.index(max(want))]
+    assert response.json()["predictions"][2]["label"] == "setosa"
+    assert listed(stack)["iris"]["output"] == output

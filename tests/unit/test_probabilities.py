@@ -1,5 +1,5 @@
 """Output type `probabilities` (every class's probability) on the API, its OpenAPI document, /models and batch
-scoring: the handler in-process, serving tests/fixtures/iris (nnet::multinom, three classes).
+scoring: the handler in-process, serving tests/fixtures/iris (randomForest, three classes).
 
 The handler's own rules (the most probable label, the first of equals, NA as null) are checked with fixed
 probabilities in place of R; the answers of the real model are checked against R's own predict()."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -156,11 +155,7 @@ def test_batch_scoring_writes_the_label_and_one_column_per_class(
 
 @pytest.fixture
 def iris_served(serve: Callable[..., ModuleType], iris_model: Path) -> ModuleType:
-    handler = serve(iris_model)
-    error = handler.STORE.store().last_error
-    if error and re.search(r"predict\(\) returned \d+ values for \d+ rows", error["message"]):
-        pytest.skip("lambda/r_bridge.py does not serve output type probabilities yet (the R side of issue 17)")
-    return handler
+    return serve(iris_model)
 
 
 def test_every_probability_equals_r(iris_served: ModuleType, call: Call, iris_model: Path) -> None:
