@@ -77,6 +77,10 @@ test: setup-test package lint  ## Lint, then every test: unit, Terraform, browse
 	status=0; LOCALSTACK_STOPPED_AFTER_TESTS=$$started $(PY) -m pytest tests || status=$$?; \
 	if [ $$started = 1 ]; then $(PY) localstack/ctl.py down; fi; exit $$status
 
+.PHONY: iam-check
+iam-check: setup  ## Check every AWS call recorded since LocalStack started against the applied policies (build/iam/)
+	@$(PY) -m iam_check
+
 .PHONY: lint
 lint: setup  ## ruff, mypy, terraform fmt and actionlint
 	@$(PY) -m ruff check .

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +29,8 @@ AWS_ENV = ROOT / "terraform" / "envs" / "aws"
 BACKEND_HCL = AWS_ENV / "backend.hcl"
 AWS_PLAN = BUILD / "aws.tfplan"
 AWS_PLAN_TEXT = BUILD / "aws-plan.txt"
+# The states of the stacks applied since LocalStack started: the policies `make iam-check` evaluates calls against.
+IAM_STATES = BUILD / "iam" / "states"
 CREDENTIALS_HINT = (
     "give this shell AWS credentials: `aws sso login --profile <name>` then `export AWS_PROFILE=<name>`, "
     "or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (CI assumes a role through GitHub OIDC)"
@@ -162,6 +165,7 @@ def apply(spec: StackSpec) -> dict[str, Any]:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
     record_inputs(spec)
+    keep_applied_policies(spec)
     return outputs(spec)
 
 
@@ -177,7 +181,15 @@ def apply_plan(spec: StackSpec, plan_file: Path) -> dict[str, Any]:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
     record_inputs(spec)
+    keep_applied_policies(spec)
     return outputs(spec)
+
+
+def keep_applied_policies(spec: StackSpec) -> None:
+    """Copy a LocalStack stack's state for `make iam-check`: the calls are checked after the stack is gone."""
+    if spec.state is not None:
+        IAM_STATES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(spec.state, IAM_STATES / Path(spec.state).name)
 
 
 def outputs(spec: StackSpec) -> dict[str, Any]:
