@@ -165,7 +165,7 @@ def apply(spec: StackSpec) -> dict[str, Any]:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
     record_inputs(spec)
-    keep_applied_policies(spec)
+    keep_applied_state(spec.state)
     return outputs(spec)
 
 
@@ -181,15 +181,15 @@ def apply_plan(spec: StackSpec, plan_file: Path) -> dict[str, Any]:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
     record_inputs(spec)
-    keep_applied_policies(spec)
+    keep_applied_state(spec.state)
     return outputs(spec)
 
 
-def keep_applied_policies(spec: StackSpec) -> None:
+def keep_applied_state(state: str | None) -> None:
     """Copy a LocalStack stack's state for `make iam-check`: the calls are checked after the stack is gone."""
-    if spec.state is not None:
+    if state is not None:
         IAM_STATES.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(spec.state, IAM_STATES / Path(spec.state).name)
+        shutil.copyfile(state, IAM_STATES / Path(state).name)
 
 
 def outputs(spec: StackSpec) -> dict[str, Any]:

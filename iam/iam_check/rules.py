@@ -62,6 +62,21 @@ RULES += (
 )
 
 
+# The executor's own tests (tests/localstack/lambda_deploy.py) run bare functions as this role; no Terraform makes it.
+EXECUTOR_TEST_ROLE = "arn:aws:iam::000000000000:role/lambda-test"
+
+RULES += (
+    Rule(
+        "executor-test-role",
+        f"Calls by (and Lambda assuming) {EXECUTOR_TEST_ROLE}, the role of the functions the executor tests deploy "
+        "without Terraform (tests/localstack): no stack role, so no policy of the project to check them against.",
+        lambda call: (
+            EXECUTOR_TEST_ROLE in (call["principal"].get("arn"), (call.get("parameters") or {}).get("RoleArn"))
+        ),
+    ),
+)
+
+
 def excluded_by(call: Call) -> Rule | None:
     for rule in RULES:
         if rule.applies(call):
