@@ -167,3 +167,27 @@ def test_delete_objects_is_one_delete_object_per_key() -> None:
         ("s3:DeleteObject", "arn:aws:s3:::b/out/1"),
         ("s3:DeleteObject", "arn:aws:s3:::b/work/2"),
     ]
+
+
+def test_a_log_group_the_role_really_creates_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only LocalStack's failed re-creation of an existing group is left out; a created group needs the permission."""
+    calls = fixture_calls()
+    create = next(c for c in calls if c["operation"] == "CreateLogGroup")
+    create.update(status=200, error=None)
+    status, problems = run_check(tmp_path, capsys, calls=calls)
+    assert status == 1
+    assert [p.split(" on ")[0] for p in problems] == ["DENIED role demo-predict: logs:CreateLogGroup"]
+
+
+def test_the_executor_tests_role_is_left_out_and_said_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    calls = fixture_calls()
+    test_role = {"type": "role", "arn": f"arn:aws:iam::{ACCOUNT}:role/lambda-test"}
+    calls.append(
+        {**calls[6], "principal": test_role, "parameters": {"logGroupName": "/aws/lambda/x", "logStreamName": "s"}}
+    )
+    states = tmp_path / "states"
+    states.mkdir()
+    (states / "demo.tfstate").write_text(json.dumps(fixture_state()))
+    (tmp_path / "calls.jsonl").write_text("".join(json.dumps(c) + "\n" for c in calls))
+    assert main(["--calls", str(tmp_path / "calls.jsonl"), "--states", str(states), "--report", str(tmp_path)]) == 0
+    assert "left out 1 calls: executor-test-role: " in capsys.readouterr().out
