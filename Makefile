@@ -67,15 +67,20 @@ test-unit: setup-test model  ## Unit tests: handler on host R, packaging, models
 	@$(PY) -m pytest -m "not localstack" tests
 
 .PHONY: test-integration
-test-integration: package localstack-up  ## Everything on LocalStack: executor, apply, end to end, browser, fuzz, faults
-	@$(PY) -m pytest -m localstack tests
+test-integration: package localstack-up  ## Everything on LocalStack: executor, apply, end to end, browser, fuzz, faults; then iam-check
+	@status=0; $(PY) -m pytest -m localstack tests || status=$$?; $(PY) -m iam_check || status=$${status/#0/1}; exit $$status
 
 .PHONY: test
-test: setup-test package lint  ## Lint, then every test: unit, Terraform, browser and integration on LocalStack
+test: setup-test package lint  ## Lint, then every test: unit, Terraform, browser and integration on LocalStack; then iam-check
 	@# A LocalStack that was already running (e.g. from `make up`) is left running afterwards.
 	@started=0; if ! $(PY) localstack/ctl.py status >/dev/null; then $(PY) localstack/ctl.py up || exit 1; started=1; fi; \
 	status=0; LOCALSTACK_STOPPED_AFTER_TESTS=$$started $(PY) -m pytest tests || status=$$?; \
+	$(PY) -m iam_check || status=$${status/#0/1}; \
 	if [ $$started = 1 ]; then $(PY) localstack/ctl.py down; fi; exit $$status
+
+.PHONY: iam-check
+iam-check: setup  ## Check every AWS call recorded since LocalStack started against the applied policies (build/iam/)
+	@$(PY) -m iam_check
 
 .PHONY: lint
 lint: setup  ## ruff, mypy, terraform fmt and actionlint

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -92,11 +93,18 @@ def environment(p: int) -> dict[str, str]:
             # The executor applies Lambda's own 10 s init limit once an environment starts; environments queued
             # for a free core (a burst on this small host) must not be timed out by LocalStack while they wait.
             "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "600",
+            # Every AWS request, for `make iam-check` (the executor plugin's recorder).
+            "IAM_CALLS_FILE": str(calls_file()),
         }
     )
     for key in ("home", "tmp", "filesystem", "config"):
         (d / key).mkdir(parents=True, exist_ok=True)
     return env
+
+
+def calls_file() -> Path:
+    """Where the recorder writes the AWS calls; IAM_CALLS_FILE overrides it."""
+    return Path(os.environ.get("IAM_CALLS_FILE") or ROOT / "build" / "iam" / "calls.jsonl")
 
 
 def log_tail(p: int, lines: int = 30) -> str:
@@ -119,6 +127,8 @@ def up() -> None:
         raise CtlError(f"{PYTHON} is missing; run: make setup")
     d = state_dir(p)
     env = environment(p)
+    # A new LocalStack has no stacks: the IAM check's copies of earlier states describe nothing that runs now.
+    shutil.rmtree(calls_file().parent / "states", ignore_errors=True)
     started = time.monotonic()
     with open(d / "localstack.log", "ab") as log:
         proc = subprocess.Popen(

@@ -63,7 +63,7 @@ sync_venv() {
 
 sync_venv .venv "$PY312" requirements/dev.lock
 # The repository's own tools (the packager, the local Lambda's view) are importable from the developer environment.
-printf '%s\n' "$ROOT/packaging" "$ROOT/localstack/executor" \
+printf '%s\n' "$ROOT/packaging" "$ROOT/localstack/executor" "$ROOT/iam" \
   > "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/r_lambda_serve.pth"
 
 sync_venv build/venv/localstack "$PY313" localstack/requirements.lock
@@ -79,6 +79,16 @@ fi
 # Compiled like Lambda's own runtime (its boto3 ships .pyc): compiling botocore at every cold start costs ~1 s.
 sync_venv build/venv/lambda-python3.12 "$PY312" localstack/runtime.lock --compile-bytecode
 sync_venv build/venv/checkov "$PY312" requirements/checkov.lock
+
+# The IAM policy simulator `make iam-check` runs: a test tool only (@cloud-copilot/iam-simulate is AGPL-3.0; it is
+# run here and never shipped). Reinstalled only when its lock changes.
+command -v node >/dev/null || { echo "setup: node not found on PATH; install Node.js >= 20 (make iam-check needs it)" >&2; exit 1; }
+want=$(sha256sum iam/simulate/package-lock.json | cut -c1-16)
+if [ "$(cat iam/simulate/node_modules/.lock-sha 2>/dev/null)" != "$want" ]; then
+  log "npm ci in iam/simulate"
+  npm ci --prefix iam/simulate --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$want" > iam/simulate/node_modules/.lock-sha
+fi
 
 # Terraform reads providers from the machine's filesystem mirror when it has one, else from the registry.
 mirror=$(find /opt -maxdepth 3 -type d -name registry.terraform.io 2>/dev/null | head -n1 || true)

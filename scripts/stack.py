@@ -39,7 +39,13 @@ from stack_models import (
     publish_models,
     rollback_model,
 )
-from stack_record import inputs_fingerprint, localstack_session, record_inputs, unchanged_since_last_apply
+from stack_record import (
+    inputs_fingerprint,
+    keep_applied_state,
+    localstack_session,
+    record_inputs,
+    unchanged_since_last_apply,
+)
 from stack_spec import BUILD, ROOT, STACK_JSON, StackError, StackSpec, localstack_endpoint, log, teardown_command
 from stack_terraform import (
     BACKEND_HCL,
@@ -76,6 +82,7 @@ __all__ = [
     "example_record",
     "first_curl",
     "forget",
+    "keep_applied_state",
     "gone_with_localstack",
     "inputs_fingerprint",
     "localstack_endpoint",

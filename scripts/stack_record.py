@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,14 @@ def recorded(spec: StackSpec) -> dict[str, Any]:
 def unchanged_since_last_apply(spec: StackSpec) -> bool:
     fingerprint = inputs_fingerprint(spec, localstack_session())
     return fingerprint is not None and recorded(spec).get("fingerprint") == fingerprint
+
+
+# The states of the stacks applied since LocalStack started: the policies `make iam-check` evaluates calls against.
+IAM_STATES = stack_spec.BUILD / "iam" / "states"
+
+
+def keep_applied_state(state: str | None) -> None:
+    """Copy a LocalStack stack's state for `make iam-check`: the calls are checked after the stack is gone."""
+    if state is not None:
+        IAM_STATES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, IAM_STATES / Path(state).name)

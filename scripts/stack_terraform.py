@@ -90,6 +90,7 @@ def apply(spec: StackSpec) -> dict[str, Any]:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
     stack_record.record_inputs(spec)
+    stack_record.keep_applied_state(spec.state)
     return outputs(spec)
 
 
@@ -105,6 +106,7 @@ def apply_plan(spec: StackSpec, plan_file: Path) -> dict[str, Any]:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
     stack_record.record_inputs(spec)
+    stack_record.keep_applied_state(spec.state)
     return outputs(spec)
 
 

@@ -7,8 +7,10 @@ provider "aws" {
   s3_use_path_style           = true
   skip_credentials_validation = true
   skip_metadata_api_check     = true
-  skip_requesting_account_id  = true
-  skip_region_validation      = true
+  # The provider asks STS for the account (000000000000) as on AWS: without it, ARNs it builds itself (a REST API's
+  # execution_arn, so every Lambda permission's source_arn) have an empty account and match no real caller.
+  skip_requesting_account_id = false
+  skip_region_validation     = true
 
   endpoints {
     apigateway = var.localstack_endpoint

@@ -1,0 +1,1 @@
+"""Least privilege, checked: recorded AWS calls evaluated against the policies Terraform applied."""

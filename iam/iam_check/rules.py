@@ -1,0 +1,84 @@
+"""Which recorded calls the check leaves out, each rule with the reason AWS would not authorise them as recorded.
+
+Everything else is checked: a call by a role against the role's identity policies (and the resource's policy), a
+call by a service principal (API Gateway, S3, Step Functions, Logs, Lambda) against the resource's policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Call = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    reason: str
+    applies: Callable[[Call], bool]
+
+
+def _caller(call: Call) -> bool:
+    return bool(call["principal"]["type"] == "caller")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "localstack-bookkeeping",
+        "LocalStack's own internal requests with its root credentials and no service principal (Lambda reading a "
+        "function's code from S3, its event manager invoking, Terraform-facing look-ups): on AWS these are inside "
+        "the service and authorised by no customer policy.",
+        lambda call: _caller(call) and bool(call.get("internal")),
+    ),
+    Rule(
+        "deployer-and-tests",
+        "Requests signed with the account's root test credentials: Terraform's apply and destroy, `make up` and the "
+        "tests' own set-up and assertions. They act as the account administrator, not as a role of the stack "
+        "(the deploy and plan roles are checked separately, issue 19 item 4).",
+        lambda call: _caller(call) and not call.get("internal"),
+    ),
+)
+
+
+def _lambda_log_group_fallback(call: Call) -> bool:
+    return (
+        call["principal"]["type"] == "role"
+        and bool(call.get("internal"))
+        and (call["service"], call["operation"]) == ("logs", "CreateLogGroup")
+        and call.get("error") == "ResourceAlreadyExistsException"
+    )
+
+
+RULES += (
+    Rule(
+        "lambda-log-group-fallback",
+        "LocalStack's Lambda log writer, with the function's role, calls CreateLogGroup whenever PutLogEvents finds "
+        "no log stream yet, and the group already exists (Terraform made it). AWS's Lambda writes into an existing "
+        "group with logs:CreateLogStream and logs:PutLogEvents alone, which is all the function roles are given.",
+        _lambda_log_group_fallback,
+    ),
+)
+
+
+# The executor's own tests (tests/localstack/lambda_deploy.py) run bare functions as this role; no Terraform makes it.
+EXECUTOR_TEST_ROLE = "arn:aws:iam::000000000000:role/lambda-test"
+
+RULES += (
+    Rule(
+        "executor-test-role",
+        f"Calls by (and Lambda assuming) {EXECUTOR_TEST_ROLE}, the role of the functions the executor tests deploy "
+        "without Terraform (tests/localstack): no stack role, so no policy of the project to check them against.",
+        lambda call: (
+            EXECUTOR_TEST_ROLE in (call["principal"].get("arn"), (call.get("parameters") or {}).get("RoleArn"))
+        ),
+    ),
+)
+
+
+def excluded_by(call: Call) -> Rule | None:
+    for rule in RULES:
+        if rule.applies(call):
+            return rule
+    return None
