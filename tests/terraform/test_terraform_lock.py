@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import requests
+import stack as stack_cli
 from conftest import ROOT, TERRAFORM, terraform_env
 from test_terraform_apply import aws_client, endpoint, function_zip, leftovers, models_dir
 
@@ -213,6 +214,10 @@ def test_second_apply_fails_on_the_lock_and_the_state_stays_intact(locked_root: 
     # The API's function and the batch-scoring function both take the setting: changed in place, nothing replaced.
     assert "Resources: 0 added, 2 changed, 0 destroyed." in third.stdout, third.stdout[-2000:]
     newer = locked_root.state()
+    # The state lives in the backend bucket: a copy lets make iam-check evaluate this stack's calls.
+    kept = tmp_path / f"{locked_root.name}.tfstate"
+    kept.write_text(json.dumps(newer))
+    stack_cli.keep_applied_state(str(kept))
     assert newer["lineage"] == state["lineage"]
     assert newer["serial"] > state["serial"]
     assert locked_root.lock_info() is None
