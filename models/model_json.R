@@ -176,7 +176,7 @@ strip_for_predict <- function(fit) {
 
 `%||%` <- function(a, b) if (is.null(a)) b else a
 
-# The adapters live beside this file (sourced from the repository root, or from wherever this file is).
+# The adapters live beside this file, the answer check in lambda/ (sourced from the repository root, or from wherever this file is).
 local({
   here <- "models"
   for (i in rev(seq_len(sys.nframe()))) {
@@ -186,51 +186,9 @@ local({
     }
   }
   sys.source(file.path(here, "predict_adapters.R"), envir = globalenv(), keep.source = FALSE)
+  # The check of predict()'s answer that the handler also runs (one definition for training and serving).
+  sys.source(file.path(here, "..", "lambda", "predict_answer.R"), envir = globalenv(), keep.source = FALSE)
 })
-
-.describe <- function(x) {
-  if (is.data.frame(x)) return(sprintf("a data.frame of %d rows x %d columns", nrow(x), ncol(x)))
-  if (is.matrix(x)) return(sprintf("a %d x %d %s matrix", nrow(x), ncol(x), typeof(x)))
-  if (is.list(x)) return(sprintf("a list (%s)", paste(utils::head(names(x) %||% "unnamed", 5), collapse = ", ")))
-  sprintf("%d %s values", length(x), if (is.factor(x)) "factor" else typeof(x))
-}
-
-# NULL when predict's answer fits the output type for n rows, else the one-line reason ("predict() returned ...").
-.answer_problem <- function(answer, output, n) {
-  if (output$type == "probabilities") {
-    if (!(is.matrix(answer) || is.data.frame(answer))) {
-      return(sprintf("predict() returned %s; expected a matrix or data.frame with one column per class (%s)",
-                     .describe(answer), paste(output$labels, collapse = ", ")))
-    }
-    if (nrow(answer) != n) return(sprintf("predict() returned %d rows for %d rows", nrow(answer), n))
-    columns <- colnames(answer)
-    if (is.null(columns) || !setequal(columns, output$labels) || anyDuplicated(columns) ||
-        length(columns) != length(output$labels)) {
-      return(sprintf("predict() returned the columns %s; expected the labels %s",
-                     paste(columns %||% "(unnamed)", collapse = ", "), paste(output$labels, collapse = ", ")))
-    }
-    p <- as.matrix(answer)
-    if (!is.numeric(p) || any(!is.finite(p)) || any(p < 0 | p > 1)) {
-      return("predict() returned probabilities that are not all finite numbers in [0, 1]")
-    }
-    worst <- max(abs(rowSums(p) - 1))
-    if (worst > 1e-6) return(sprintf("predict() returned probabilities whose rows do not sum to 1 (off by up to %.3g)", worst))
-    return(NULL)
-  }
-  one_column <- is.atomic(answer) && (is.null(dim(answer)) || prod(dim(answer)) == length(answer) &&
-                                        sum(dim(answer) > 1) <= 1)
-  expected <- switch(output$type, class = "one label per row (a factor or character vector)",
-                     "one number per row (a numeric vector)")
-  if (!one_column || (output$type == "class") != (is.factor(answer) || is.character(answer))) {
-    return(sprintf("predict() returned %s; expected %s for output type %s: pass predict_args or predict = (see models/README.md)",
-                   .describe(answer), expected, output$type))
-  }
-  if (length(answer) != n) return(sprintf("predict() returned %d values for %d rows", length(answer), n))
-  if (output$type == "probability" && any(!is.na(answer) & (answer < 0 | answer > 1))) {
-    return("predict() returned values outside [0, 1] for output type probability")
-  }
-  NULL
-}
 
 .check_output <- function(output) {
   types <- c("probability", "class", "number", "probabilities")
@@ -282,7 +240,7 @@ write_model <- function(fit, data, name, output, predict_args = list(), example 
     )
   }
   reference <- answer(fit, fn)
-  problem <- .answer_problem(reference, output, nrow(data))
+  problem <- .answer_problem(reference, output$type, unlist(output$labels), nrow(data))
   if (!is.null(problem)) stop("write_model: ", problem, call. = FALSE)
   saved_fn <- if (!is.null(predict)) .portable_function(predict) else fn
   # The stripped object (and the saved predict function) must predict exactly what the fitted one does.
