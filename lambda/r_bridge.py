@@ -13,12 +13,16 @@ r_runtime.start()
 import rpy2.rinterface as ri  # noqa: E402  (R must be started by r_runtime first)
 from rpy2.rinterface_lib import callbacks, embedded  # noqa: E402
 
-# Compiled once: given the model, returns a function of the input columns that builds the data.frame
-# (factor codes + levels, no copies), calls predict() (or a served_model's own predict function) and returns a plain
-# vector: one value per row, or for a probabilities model the k probabilities of each row in turn, in labels order.
+# Compiled once, with predict_answer.R (the answer check write_model() also runs): given the model, returns a function
+# of the input columns that builds the data.frame (factor codes + levels, no copies), calls predict() (or a
+# served_model's own predict function), checks the answer and returns a plain vector: one value per row, or for a
+# probabilities model the k probabilities of each row in turn, in labels order.
+_ANSWER_CHECKS = (Path(__file__).resolve().parent / "predict_answer.R").read_text()
 _MAKE_PREDICTOR = ri.baseenv["eval"](
     ri.parse(
-        r"""
+        "local({\n"
+        + _ANSWER_CHECKS
+        + r"""
 function(path, packages, input_names, factor_levels, predict_args, output_type, labels) {
   for (pkg in packages) {
     loadNamespace(pkg)
@@ -35,39 +39,6 @@ function(path, packages, input_names, factor_levels, predict_args, output_type, 
   } else {
     as.call(c(list(quote(predict), quote(model), newdata = quote(frame)), predict_args))
   }
-  describe <- function(x) {
-    if (is.data.frame(x)) return(sprintf("a data.frame of %d rows x %d columns", nrow(x), ncol(x)))
-    if (is.matrix(x)) return(sprintf("a %d x %d %s matrix", nrow(x), ncol(x), typeof(x)))
-    sprintf("a %s of length %d", if (is.factor(x)) "factor" else typeof(x), length(x))
-  }
-  probabilities <- function(result, n) {
-    if (!(is.matrix(result) || is.data.frame(result))) {
-      stop("predict() returned ", describe(result), "; expected one probability column per label", call. = FALSE)
-    }
-    if (nrow(result) != n) stop("predict() returned ", nrow(result), " rows for ", n, " rows", call. = FALSE)
-    columns <- colnames(result)
-    if (length(columns) != length(labels) || !setequal(columns, labels)) {
-      stop("predict() returned the columns ", paste(columns, collapse = ", "), "; expected the labels ",
-           paste(labels, collapse = ", "), call. = FALSE)
-    }
-    p <- as.matrix(result)[, labels, drop = FALSE]
-    if (!is.numeric(p) || any(!is.finite(p)) || any(p < 0 | p > 1)) {
-      stop("predict() returned probabilities that are not all finite numbers in [0, 1]", call. = FALSE)
-    }
-    off <- max(abs(rowSums(p) - 1))
-    if (off > 1e-6) {
-      stop("predict() returned rows of probabilities that do not sum to 1 (off by ", signif(off, 3), ")", call. = FALSE)
-    }
-    as.vector(t(p), "double")
-  }
-  one_per_row <- function(result, n) {
-    if (is.factor(result)) result <- as.character(result)
-    if (!is.atomic(result) || sum(dim(result) > 1) > 1) {
-      stop("predict() returned ", describe(result), "; expected one value per row", call. = FALSE)
-    }
-    if (length(result) != n) stop("predict() returned ", length(result), " values for ", n, " rows", call. = FALSE)
-    if (is.character(result)) as.vector(result) else as.vector(result, "double")
-  }
   predictor <- function(columns) {
     for (i in factors) columns[[i]] <- structure(columns[[i]], levels = factor_levels[[i]], class = "factor")
     frame <- structure(columns, names = input_names, class = "data.frame",
@@ -77,8 +48,9 @@ function(path, packages, input_names, factor_levels, predict_args, output_type, 
       warnings <<- c(warnings, conditionMessage(w))
       invokeRestart("muffleWarning")
     })
-    n <- nrow(frame)
-    result <- if (output_type == "probabilities") probabilities(result, n) else one_per_row(result, n)
+    problem <- .answer_problem(result, output_type, labels, nrow(frame))
+    if (!is.null(problem)) stop(problem, call. = FALSE)
+    result <- .answer_values(result, output_type, labels)
     if (length(warnings)) attr(result, "r_warnings") <- warnings
     result
   }
@@ -86,6 +58,7 @@ function(path, packages, input_names, factor_levels, predict_args, output_type, 
   attr(predictor, "model_bytes") <- as.numeric(utils::object.size(model))
   predictor
 }
+})
 """
     )
 )

@@ -176,171 +176,19 @@ strip_for_predict <- function(fit) {
 
 `%||%` <- function(a, b) if (is.null(a)) b else a
 
-# Built-in adapters: for a class whose predict() does not answer one value per row (or every class's probability),
-# the expression that does, in terms of `model` and `newdata`, with predict_args and constants inlined.
-# `matrix = TRUE`: the expression gives one probability column per class (named), turned into the output below.
-.predict_call <- function(defaults, predict_args) {
-  args <- utils::modifyList(defaults, predict_args)
-  as.call(c(list(quote(predict), quote(model)), args))
-}
-
-.first_slice <- function(expr) bquote({
-  p <- .(expr)
-  if (length(dim(p)) == 3) matrix(p, nrow = dim(p)[1], dimnames = dimnames(p)[1:2]) else p
+# The adapters live beside this file, the answer check in lambda/ (sourced from the repository root, or from wherever this file is).
+local({
+  here <- "models"
+  for (i in rev(seq_len(sys.nframe()))) {
+    if (!is.null(sys.frame(i)$ofile)) {
+      here <- dirname(sys.frame(i)$ofile)
+      break
+    }
+  }
+  sys.source(file.path(here, "predict_adapters.R"), envir = globalenv(), keep.source = FALSE)
+  # The check of predict()'s answer that the handler also runs (one definition for training and serving).
+  sys.source(file.path(here, "..", "lambda", "predict_answer.R"), envir = globalenv(), keep.source = FALSE)
 })
-
-.probability_types <- c("probabilities", "probability")
-
-.adapters <- list(
-  ranger = function(fit, output, args) {
-    list(expr = bquote(.(.predict_call(list(data = quote(newdata)), args))$predictions),
-         matrix = identical(fit$treetype, "Probability estimation"))
-  },
-  gbm = function(fit, output, args) {
-    defaults <- list(newdata = quote(newdata), n.trees = fit$n.trees, type = "response")
-    multinomial <- identical(fit$distribution$name, "multinomial")
-    list(expr = .first_slice(.predict_call(defaults, args)), matrix = multinomial)
-  },
-  lda = function(fit, output, args) {
-    field <- if (output$type == "class") "class" else "posterior"
-    list(expr = bquote(.(.predict_call(list(newdata = quote(newdata)), args))[[.(field)]]), matrix = field == "posterior")
-  },
-  svm = function(fit, output, args) {
-    if (!output$type %in% .probability_types) return(NULL)
-    if (!isTRUE(fit$compprob)) {
-      stop("write_model: this svm gives no probabilities: refit it with svm(..., probability = TRUE)", call. = FALSE)
-    }
-    call <- .predict_call(list(newdata = quote(newdata), probability = TRUE), args)
-    list(expr = bquote(attr(.(call), "probabilities")), matrix = TRUE)
-  },
-  glmnet = function(fit, output, args) {
-    if (!inherits(fit, "cv.glmnet") && is.null(args$s)) {
-      stop("write_model: a glmnet model predicts for every lambda: pass predict_args = list(s = <lambda>) ",
-           "(e.g. cv.glmnet's lambda.min)", call. = FALSE)
-    }
-    type <- if (output$type == "class") "class" else "response"
-    call <- .predict_call(list(newx = quote(as.matrix(newdata)), type = type), args)
-    if (output$type == "probabilities") return(list(expr = .first_slice(call), matrix = TRUE))
-    list(expr = bquote(.(call)[, 1]), matrix = FALSE)
-  },
-  train = function(fit, output, args) {  # caret
-    if (!output$type %in% .probability_types) return(NULL)
-    list(expr = .predict_call(list(newdata = quote(newdata), type = "prob"), args), matrix = TRUE)
-  },
-  rpart = function(fit, output, args) {
-    if (!output$type %in% .probability_types) return(NULL)
-    list(expr = .predict_call(list(newdata = quote(newdata), type = "prob"), args), matrix = TRUE)
-  },
-  multinom = function(fit, output, args) {
-    if (!output$type %in% .probability_types) return(NULL)
-    call <- .predict_call(list(newdata = quote(newdata), type = "probs"), args)
-    lev <- fit$lev
-    # predict.multinom answers P(second class) for two classes and drops a single row to a vector.
-    expr <- if (length(lev) == 2) bquote(cbind(1 - .(call), .(call))) else call
-    list(expr = bquote(matrix(.(expr), ncol = .(length(lev)), dimnames = list(NULL, .(lev)))), matrix = TRUE)
-  },
-  ksvm = function(fit, output, args) {  # kernlab (an S4 predict method)
-    if (!output$type %in% .probability_types) return(NULL)
-    list(expr = .predict_call(list(quote(newdata), type = "probabilities"), args), matrix = TRUE)
-  }
-)
-.adapters$cv.glmnet <- .adapters$glmnet
-.adapters$qda <- .adapters$lda
-
-# A probability matrix answers the output type asked for: all of it, the positive class's column, or the label.
-.from_probabilities <- function(expr, output) {
-  switch(output$type,
-    probabilities = expr,
-    probability = bquote(.(expr)[, .(output$labels[[2]])]),
-    class = bquote({
-      p <- .(expr)
-      colnames(p)[max.col(p, ties.method = "first")]
-    }),
-    stop("write_model: this model answers class probabilities: use output type probabilities, probability or class",
-         call. = FALSE)
-  )
-}
-
-# The adapter for the object's first class that has one (and needs one for this output type), or NULL.
-.adapter_for <- function(fit, output, predict_args) {
-  for (cls in class(fit)) {
-    make <- .adapters[[cls]]
-    if (is.null(make)) next
-    adapter <- make(fit, output, predict_args)
-    if (is.null(adapter)) return(NULL)
-    expr <- if (adapter$matrix) .from_probabilities(adapter$expr, output) else adapter$expr
-    fn <- eval(call("function", as.pairlist(alist(model = , newdata = )), expr), globalenv())
-    return(list(name = cls, fn = fn))
-  }
-  NULL
-}
-
-# The user's predict function made portable: no source references, and its environment reset to the global one,
-# or to a small one holding the session values it reads (functions from the session cannot travel: say so).
-.portable_function <- function(fn) {
-  if (!is.function(fn) || !identical(names(formals(fn))[1:2], c("model", "newdata"))) {
-    stop("write_model: predict must be a function(model, newdata)", call. = FALSE)
-  }
-  fn <- utils::removeSource(fn)
-  captured <- list()
-  for (n in sort(codetools::findGlobals(fn, merge = TRUE), method = "radix")) {
-    env <- environment(fn)
-    while (!identical(env, emptyenv()) && !exists(n, envir = env, inherits = FALSE)) env <- parent.env(env)
-    if (identical(env, emptyenv()) || isNamespace(env) || identical(env, baseenv()) ||
-        startsWith(environmentName(env), "package:")) next
-    value <- get(n, envir = env, inherits = FALSE)
-    if (is.function(value)) {
-      stop(sprintf("write_model: predict calls %s(), a function of your session that the served model cannot take along: write its body into predict", n), call. = FALSE)
-    }
-    captured[[n]] <- value
-  }
-  environment(fn) <- if (length(captured)) list2env(captured, parent = globalenv()) else globalenv()
-  fn
-}
-
-.describe <- function(x) {
-  if (is.data.frame(x)) return(sprintf("a data.frame of %d rows x %d columns", nrow(x), ncol(x)))
-  if (is.matrix(x)) return(sprintf("a %d x %d %s matrix", nrow(x), ncol(x), typeof(x)))
-  if (is.list(x)) return(sprintf("a list (%s)", paste(utils::head(names(x) %||% "unnamed", 5), collapse = ", ")))
-  sprintf("%d %s values", length(x), if (is.factor(x)) "factor" else typeof(x))
-}
-
-# NULL when predict's answer fits the output type for n rows, else the one-line reason ("predict() returned ...").
-.answer_problem <- function(answer, output, n) {
-  if (output$type == "probabilities") {
-    if (!(is.matrix(answer) || is.data.frame(answer))) {
-      return(sprintf("predict() returned %s; expected a matrix or data.frame with one column per class (%s)",
-                     .describe(answer), paste(output$labels, collapse = ", ")))
-    }
-    if (nrow(answer) != n) return(sprintf("predict() returned %d rows for %d rows", nrow(answer), n))
-    columns <- colnames(answer)
-    if (is.null(columns) || !setequal(columns, output$labels) || anyDuplicated(columns) ||
-        length(columns) != length(output$labels)) {
-      return(sprintf("predict() returned the columns %s; expected the labels %s",
-                     paste(columns %||% "(unnamed)", collapse = ", "), paste(output$labels, collapse = ", ")))
-    }
-    p <- as.matrix(answer)
-    if (!is.numeric(p) || any(!is.finite(p)) || any(p < 0 | p > 1)) {
-      return("predict() returned probabilities that are not all finite numbers in [0, 1]")
-    }
-    worst <- max(abs(rowSums(p) - 1))
-    if (worst > 1e-6) return(sprintf("predict() returned probabilities whose rows do not sum to 1 (off by up to %.3g)", worst))
-    return(NULL)
-  }
-  one_column <- is.atomic(answer) && (is.null(dim(answer)) || prod(dim(answer)) == length(answer) &&
-                                        sum(dim(answer) > 1) <= 1)
-  expected <- switch(output$type, class = "one label per row (a factor or character vector)",
-                     "one number per row (a numeric vector)")
-  if (!one_column || (output$type == "class") != (is.factor(answer) || is.character(answer))) {
-    return(sprintf("predict() returned %s; expected %s for output type %s: pass predict_args or predict = (see models/README.md)",
-                   .describe(answer), expected, output$type))
-  }
-  if (length(answer) != n) return(sprintf("predict() returned %d values for %d rows", length(answer), n))
-  if (output$type == "probability" && any(!is.na(answer) & (answer < 0 | answer > 1))) {
-    return("predict() returned values outside [0, 1] for output type probability")
-  }
-  NULL
-}
 
 .check_output <- function(output) {
   types <- c("probability", "class", "number", "probabilities")
@@ -392,7 +240,7 @@ write_model <- function(fit, data, name, output, predict_args = list(), example 
     )
   }
   reference <- answer(fit, fn)
-  problem <- .answer_problem(reference, output, nrow(data))
+  problem <- .answer_problem(reference, output$type, unlist(output$labels), nrow(data))
   if (!is.null(problem)) stop("write_model: ", problem, call. = FALSE)
   saved_fn <- if (!is.null(predict)) .portable_function(predict) else fn
   # The stripped object (and the saved predict function) must predict exactly what the fitted one does.

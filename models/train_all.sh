@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains every models/<name>/train.R into build/models/<name>/{model.rds,model.json}.
-# A model is retrained only when its folder, the shared writer or the R version changed.
+# A model is retrained only when its folder, the shared writer (models/*.R, lambda/predict_answer.R) or R changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,13 +15,13 @@ for train in models/*/train.R; do
   name=$(basename "$(dirname "$train")")
   out="build/models/$name"
   inputs=$( { printf '%s\n' "$r_version"; find "models/$name" -type f -print0 | sort -z | xargs -0 sha256sum;
-              sha256sum models/model_json.R; } | sha256sum | cut -c1-64)
+              sha256sum models/*.R lambda/predict_answer.R; } | sha256sum | cut -c1-64)
   if [[ -f "$out/model.json" && -f "$out/model.rds" && "$(cat "$out/.inputs.sha256" 2>/dev/null)" == "$inputs" ]]; then
     echo "model $name: up to date ($out)"
     continue
   fi
   # trained_at comes from the last commit of the model's inputs, so a rebuild writes identical files.
-  epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct -- "models/$name" models/model_json.R 2>/dev/null || true)}
+  epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct -- "models/$name" models/*.R lambda/predict_answer.R 2>/dev/null || true)}
   staging=$(mktemp -d "${TMPDIR:-/tmp}/model-$name.XXXXXX")
   if ! MODEL_OUTPUT_DIR="$staging" SOURCE_DATE_EPOCH="${epoch:-315532800}" Rscript "$train"; then
     rm -rf "$staging"

@@ -86,12 +86,7 @@ def apply(spec: StackSpec) -> dict[str, Any]:
     tf = _terraform(spec)
     started = time.monotonic()
     rc, out, err = tf.apply(skip_plan=True, capture_output=True, input=False, var=spec.variables(), **_state_args(spec))
-    if rc != 0:
-        raise _apply_failed(spec, err, out)
-    log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")
-    stack_record.record_inputs(spec)
-    stack_record.keep_applied_state(spec.state)
-    return outputs(spec)
+    return _applied(spec, started, rc, out, err)
 
 
 def apply_plan(spec: StackSpec, plan_file: Path) -> dict[str, Any]:
@@ -102,6 +97,11 @@ def apply_plan(spec: StackSpec, plan_file: Path) -> dict[str, Any]:
         rc, out, err = tf.apply(str(plan_file), skip_plan=True, capture_output=True, input=False, **_state_args(spec))
     finally:
         plan_file.unlink(missing_ok=True)
+    return _applied(spec, started, rc, out, err)
+
+
+def _applied(spec: StackSpec, started: float, rc: int, out: str, err: str) -> dict[str, Any]:
+    """After an apply: fail with Terraform's reason, or record what was applied and return the outputs."""
     if rc != 0:
         raise _apply_failed(spec, err, out)
     log(f"applied {spec.env} stack {spec.name!r} in {time.monotonic() - started:.1f} s")

@@ -181,8 +181,11 @@ for (name in names(answers)) {
     [
         ("reordered", None),
         ("wrong_columns", "predict() returned the columns a, x; expected the labels a, b"),
-        ("not_summing", "predict() returned rows of probabilities that do not sum to 1 (off by 0.1)"),
-        ("not_a_matrix", "predict() returned a double of length 2; expected one probability column per label"),
+        ("not_summing", "predict() returned probabilities whose rows do not sum to 1 (off by up to 0.1)"),
+        (
+            "not_a_matrix",
+            "predict() returned 2 double values; expected a matrix or data.frame with one column per class (a, b)",
+        ),
         ("too_few_rows", "predict() returned 1 rows for 2 rows"),
     ],
 )

@@ -128,8 +128,9 @@ def test_train_all_reports_a_failing_model_in_one_line(tmp_path: Path) -> None:
     """A copy of the repository's models/ with one broken train.R."""
     repo = tmp_path / "repo"
     (repo / "models" / "broken").mkdir(parents=True)
-    for file in ("train_all.sh", "model_json.R"):
-        (repo / "models" / file).write_bytes((ROOT / "models" / file).read_bytes())
+    (repo / "lambda").mkdir()
+    for file in ("models/train_all.sh", "models/model_json.R", "models/predict_adapters.R", "lambda/predict_answer.R"):
+        (repo / file).write_bytes((ROOT / file).read_bytes())
     (repo / "models" / "broken" / "train.R").write_text('stop("no data")\n')
     result = subprocess.run(["bash", "models/train_all.sh"], cwd=repo, capture_output=True, text=True, check=False)
     assert result.returncode == 1

@@ -9,8 +9,9 @@ locals {
   # Known before the state machine exists: its own role (Distributed Map starts child executions) and the
   # starter's policy name it without a dependency cycle.
   state_machine_arn = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:stateMachine:${local.state_machine_name}"
-  execution_arns    = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:execution:${local.state_machine_name}:*"
-  bucket_arn        = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  # A Distributed Map's child executions are named <state machine>/<map run label>:<id> (AWS's Distributed Map IAM guide).
+  execution_arns = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:execution:${local.state_machine_name}/*"
+  bucket_arn     = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
 
   # Lambda's transient errors and throttling, retried with exponential backoff; anything else is the step's answer.
   lambda_retry = [{

@@ -150,7 +150,7 @@ run "least_privilege_roles" {
       InvokeScoring     = ["arn:aws:lambda:us-east-1:123456789012:function:rmodel-batch", "arn:aws:lambda:us-east-1:123456789012:function:rmodel-batch:*"]
       ReadChunkList     = ["arn:aws:s3:::rmodel-batch/work/*"]
       RunMapChildren    = ["arn:aws:states:us-east-1:123456789012:stateMachine:rmodel-batch"]
-      FollowMapChildren = ["arn:aws:states:us-east-1:123456789012:execution:rmodel-batch:*"]
+      FollowMapChildren = ["arn:aws:states:us-east-1:123456789012:execution:rmodel-batch/*"]
     }
     error_message = "The state machine may invoke only the scoring function, read only work/ and run only its own children."
   }
