@@ -83,12 +83,13 @@ iam-check: setup  ## Check every AWS call recorded since LocalStack started agai
 	@$(PY) -m iam_check
 
 .PHONY: lint
-lint: setup  ## ruff, mypy, terraform fmt and actionlint
+lint: setup  ## ruff, mypy, terraform fmt, actionlint, and parliament over every IAM policy the Terraform roots render
 	@$(PY) -m ruff check .
 	@$(PY) -m ruff format --check .
 	@$(PY) -m mypy
 	@terraform fmt -check -recursive terraform
 	@.venv/bin/actionlint
+	@$(PY) -m policy_lint
 
 .PHONY: bench
 bench: package localstack-up  ## Measure sizes, cold start, latency and cost into build/bench/

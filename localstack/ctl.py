@@ -125,6 +125,12 @@ def up() -> None:
         raise CtlError(f"port {p} is taken by another process; stop it or choose another with LOCALSTACK_PORT=<port>")
     if not PYTHON.exists():
         raise CtlError(f"{PYTHON} is missing; run: make setup")
+    # Every function runs in the sandbox: a host that cannot run it stops here, with what it lacks.
+    from lambda_local_executor import preflight
+
+    problem = preflight.problem()
+    if problem:
+        raise CtlError(f"sandbox preflight: {problem}")
     d = state_dir(p)
     env = environment(p)
     # A new LocalStack has no stacks: the IAM check's copies of earlier states describe nothing that runs now.

@@ -92,6 +92,19 @@ def test_pull_requests_plan_with_the_read_only_role_and_keep_the_plan() -> None:
     assert upload["with"]["path"] == "build/aws-plan.txt"
 
 
+def test_the_test_job_gives_the_sandbox_what_its_preflight_checks() -> None:
+    from lambda_local_executor.preflight import HOW
+
+    job = load(GITHUB / "workflows" / "test.yml")["jobs"]["test"]
+    assert job["runs-on"] == "ubuntu-24.04"
+    options = job["container"]["options"].split()
+    assert {"--privileged", "--cgroupns=host"} <= set(options)
+    assert f"`options: {job['container']['options']}` (.github/workflows/test.yml)" in HOW  # the line names them
+    runs = [s.get("run") for s in job["steps"]]
+    preflight = runs.index(".venv/bin/python -m lambda_local_executor.preflight")
+    assert runs.index("make setup") < preflight < runs.index("make test")
+
+
 def test_actionlint_finds_nothing() -> None:
     result = subprocess.run([str(ROOT / ".venv" / "bin" / "actionlint")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -24,7 +24,7 @@ from localstack.services.lambda_.invocation.executor_endpoint import StatusError
 from localstack.services.lambda_.invocation.lambda_models import FunctionVersion, InvocationResult
 from localstack.services.lambda_.invocation.runtime_executor import RuntimeExecutor
 
-from lambda_local_executor import limits, sandbox
+from lambda_local_executor import limits, preflight, sandbox
 from lambda_local_executor.lambda_view import lambda_os
 from lambda_local_executor.runtime_api import Event, RuntimeApi
 
@@ -366,7 +366,7 @@ class LocalRuntimeExecutor(RuntimeExecutor):  # type: ignore[misc]
 
     @classmethod
     def validate_environment(cls) -> bool:
-        if os.geteuid() != 0:
-            LOG.warning("The local Lambda executor needs root for its sandbox (a private mount namespace)")
-            return False
-        return True
+        problem = preflight.problem()
+        if problem:
+            LOG.error("sandbox preflight: %s", problem)
+        return problem is None

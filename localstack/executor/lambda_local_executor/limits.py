@@ -10,15 +10,16 @@ import os
 
 PREFIX = "lambda-sandbox-"
 CFS_PERIOD_US = 100_000
-V2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+ROOT = "/sys/fs/cgroup"
+V2 = os.path.exists(f"{ROOT}/cgroup.controllers")
 
 
 def set_cpu_share(name: str, share: float) -> bool:
     """Throttle the environment's cgroup `name` to `share` of one CPU; False when this host cannot."""
     quota = max(1000, int(share * CFS_PERIOD_US))
     if V2:
-        return _write(f"/sys/fs/cgroup/{name}", "cpu.max", f"{quota} {CFS_PERIOD_US}")
-    path = f"/sys/fs/cgroup/cpu/{name}"
+        return _write(f"{ROOT}/{name}", "cpu.max", f"{quota} {CFS_PERIOD_US}")
+    path = f"{ROOT}/cpu/{name}"
     return _write(path, "cpu.cfs_period_us", str(CFS_PERIOD_US)) and _write(path, "cpu.cfs_quota_us", str(quota))
 
 
@@ -33,18 +34,18 @@ class Cgroups:
         self.memory: str | None = None
         limit = str(memory_mb * 1024 * 1024)
         if V2:
-            path = _make("/sys/fs/cgroup", name)
+            path = _make(ROOT, name)
             if path:
                 _write(path, "memory.max", limit)
                 _write(path, "memory.swap.max", "0")
                 self.paths, self.memory = [path], path
         else:
-            memory = _make("/sys/fs/cgroup/memory", name)
+            memory = _make(f"{ROOT}/memory", name)
             if memory and _write(memory, "memory.limit_in_bytes", limit):
                 _write(memory, "memory.memsw.limit_in_bytes", limit)  # absent without swap accounting: no swap
                 self.paths.append(memory)
                 self.memory = memory
-            cpu = _make("/sys/fs/cgroup/cpu", name)
+            cpu = _make(f"{ROOT}/cpu", name)
             if cpu:
                 self.paths.append(cpu)
         if cpu_share is not None:
@@ -78,7 +79,7 @@ class Cgroups:
 def peak_memory_mb(supervisor_pid: int) -> int | None:
     """Peak memory of the function run by the sandbox whose supervisor has this PID (None: no cgroup)."""
     name = PREFIX + str(supervisor_pid)
-    for path in (f"/sys/fs/cgroup/{name}/memory.peak", f"/sys/fs/cgroup/memory/{name}/memory.max_usage_in_bytes"):
+    for path in (f"{ROOT}/{name}/memory.peak", f"{ROOT}/memory/{name}/memory.max_usage_in_bytes"):
         try:
             with open(path) as f:
                 return int(f.read().strip()) // (1024 * 1024)

@@ -26,7 +26,6 @@ locals {
     state        = "arn:${local.p}:s3:::${var.state_bucket}/${var.state_key}"
     state_lock   = "arn:${local.p}:s3:::${var.state_bucket}/${var.state_key}.tflock"
   }
-  describe_log_groups = "arn:${local.p}:logs:${local.r}:${local.a}:log-group:*"
 
   deploy_policy = jsonencode({
     Version = "2012-10-17"
@@ -92,14 +91,21 @@ locals {
         Sid    = "StackSiteDistribution"
         Effect = "Allow"
         Action = [
-          "cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:UpdateDistribution",
-          "cloudfront:DeleteDistribution", "cloudfront:GetDistribution", "cloudfront:GetDistributionConfig",
-          "cloudfront:TagResource", "cloudfront:UntagResource", "cloudfront:ListTagsForResource",
-          "cloudfront:CreateOriginAccessControl", "cloudfront:GetOriginAccessControl", "cloudfront:UpdateOriginAccessControl",
-          "cloudfront:DeleteOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy", "cloudfront:GetResponseHeadersPolicy",
+          "cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:GetDistribution",
+          "cloudfront:GetDistributionConfig", "cloudfront:TagResource", "cloudfront:UntagResource",
+          "cloudfront:ListTagsForResource", "cloudfront:GetOriginAccessControl", "cloudfront:UpdateOriginAccessControl",
+          "cloudfront:DeleteOriginAccessControl", "cloudfront:GetResponseHeadersPolicy",
           "cloudfront:UpdateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy",
         ]
         Resource = local.arns.cloudfront
+      },
+      {
+        # Creating these has no resource-level permission in AWS (the IAM catalogue): only "*" matches.
+        # CreateDistributionWithTags, the API the provider calls, is authorised as CreateDistribution + TagResource.
+        Sid      = "CreateSiteDistribution"
+        Effect   = "Allow"
+        Action   = ["cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy"]
+        Resource = ["*"]
       },
       {
         # Whatever a name pattern above matches, the state bucket itself stays out of reach: state objects only.
@@ -109,11 +115,11 @@ locals {
         Resource  = [local.arns.state_bucket, "${local.arns.state_bucket}/*"]
       },
       {
-        # Listing log groups has no resource-level permission in AWS.
+        # Listing log groups has no resource-level permission in AWS: only "*" matches it.
         Sid      = "DescribeLogGroups"
         Effect   = "Allow"
         Action   = ["logs:DescribeLogGroups"]
-        Resource = [local.describe_log_groups]
+        Resource = ["*"]
       },
     ]
   })
@@ -138,7 +144,7 @@ locals {
         Action   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
         Resource = flatten([for g in local.arns.log_groups : [g, "${g}:*"]])
       },
-      { Sid = "DescribeLogGroups", Effect = "Allow", Action = ["logs:DescribeLogGroups"], Resource = [local.describe_log_groups] },
+      { Sid = "DescribeLogGroups", Effect = "Allow", Action = ["logs:DescribeLogGroups"], Resource = ["*"] },
       { Sid = "StackAlarms", Effect = "Allow", Action = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"], Resource = local.arns.alarms },
       { Sid = "StackApi", Effect = "Allow", Action = ["apigateway:GET"], Resource = local.arns.apigateway },
       {
