@@ -57,6 +57,10 @@ rollback-model:  ## Serve the previous version of MODEL again (VERSION=<model ve
 score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv [MODEL=name]); results in build/scores/
 	@$(PY) scripts/score.py "$(INPUT)" $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
 
+.PHONY: truth
+truth: setup  ## Upload ground truth for MODEL: make truth MODEL=<name> INPUT=labels.csv (request_id or file,row; and the output)
+	@$(PY) scripts/truth.py "$(INPUT)" --model "$(MODEL)"
+
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack
 	@if [ -x $(PY) ]; then $(PY) scripts/stack.py down; fi

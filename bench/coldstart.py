@@ -65,6 +65,12 @@ def run_probe(work: Path, warm_single: int, warm_batch: int, memory_mb: int) -> 
     return result
 
 
+def capture_latency(on: list[float], off: list[float]) -> dict[str, Any]:
+    """Warm single-row latency with capture on and off (interleaved in one run) and what capture adds at p50."""
+    with_capture, without = summary(on), summary(off)
+    return {"on": with_capture, "off": without, "added_p50": round(with_capture["p50"] - without["p50"], 4)}
+
+
 def measure(
     zip_path: Path, model_dir: Path, cold_runs: int, warm_single: int, warm_batch: int, memory_mb: int
 ) -> dict[str, Any]:
@@ -81,5 +87,7 @@ def measure(
         "cold_import_s": summary([c["import_s"] for c in colds]),
         "warm_single_ms": summary(warm["single_ms"]),
         "warm_batch1000_ms": summary(warm["batch_ms"]),
+        "capture_latency_ms": capture_latency(warm["capture_on_ms"], warm["capture_off_ms"]),
+        "capture_bytes": warm["capture_bytes"],
         "first_answer": warm["first_body"],
     }

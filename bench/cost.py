@@ -39,6 +39,46 @@ PRICES: dict[str, Any] = {
     ],
 }
 GB = 1024**3
+# Capture: Firehose ingestion (Direct PUT, which a CloudWatch Logs subscription is, first 500 TB a month) bills each
+# record rounded up to 5 KB; S3 Standard storage per GB-month.
+FIREHOSE_USD_PER_GB = 0.029
+FIREHOSE_RECORD_ROUNDING_BYTES = 5 * 1024
+S3_STANDARD_USD_PER_GB_MONTH = 0.023
+PRICES.update(
+    {
+        "firehose_usd_per_gb": FIREHOSE_USD_PER_GB,
+        "firehose_record_rounding_bytes": FIREHOSE_RECORD_ROUNDING_BYTES,
+        "s3_standard_usd_per_gb_month": S3_STANDARD_USD_PER_GB_MONTH,
+    }
+)
+PRICES["sources"].append("https://aws.amazon.com/firehose/pricing/")
+
+
+def capture_cost(bytes_per_request: int, requests_per_day: float = 1e6, buffer_seconds: int = 60) -> dict[str, Any]:
+    """What capturing costs a day at requests_per_day (so per million requests at 1 M a day), on top of serving.
+
+    CloudWatch Logs ingests the capture line; the subscription hands Firehose one record per batch of log events,
+    counted here as one per request (Lambda flushes each invocation's lines together), each billed as at least
+    5 KB; Firehose writes one object per buffer interval, which the filing function reads, writes and deletes;
+    S3 keeps the filed records (storage given per month, as they accumulate)."""
+    logs = requests_per_day * bytes_per_request / GB * CLOUDWATCH_LOGS_INGESTION_USD_PER_GB
+    billed = max(bytes_per_request, FIREHOSE_RECORD_ROUNDING_BYTES)
+    firehose = requests_per_day * billed / GB * FIREHOSE_USD_PER_GB
+    objects = 86400 / max(buffer_seconds, 1)
+    s3_requests = objects * (2 * S3_PUT_USD_PER_1000 + S3_GET_USD_PER_1000) / 1000
+    filing = objects * (LAMBDA_USD_PER_MILLION_REQUESTS / 1e6 + 0.1 * 0.25 * LAMBDA_X86_USD_PER_GB_SECOND)
+    stored_gb_per_day = requests_per_day * bytes_per_request / GB
+    return {
+        "usd_per_day": round(logs + firehose + s3_requests + filing, 4),
+        "cloudwatch_logs": round(logs, 4),
+        "firehose": round(firehose, 4),
+        "s3_requests": round(s3_requests, 4),
+        "filing_lambda": round(filing, 4),
+        "s3_storage_usd_per_month_of_captures": round(30 * stored_gb_per_day * S3_STANDARD_USD_PER_GB_MONTH, 4),
+        "bytes_per_request": bytes_per_request,
+        "requests_per_day": requests_per_day,
+        "prices": PRICES,
+    }
 
 
 def cost_per_million(

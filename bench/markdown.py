@@ -33,6 +33,7 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     blog_zip = lookup(r, "blog_style.zip_bytes")
     rscript = lookup(r, "rscript_per_request_ms.p50")
     cost = r.get("cost_per_million_usd") or {}
+    capture = r.get("capture_cost_per_million_usd") or {}
     cold, split = r.get("deployed_cold_start") or {}, r.get("predict_split_ms") or {}
     phases = ", ".join(f"{name} {value:.0f} ms" for name, value in (cold.get("init_phases_ms") or {}).items())
     log_bytes = cost.get("log_bytes_per_request") or {}
@@ -80,6 +81,17 @@ def results_rows(r: dict[str, Any]) -> list[tuple[str, str, str]]:
          f"+ REST API + CloudWatch Logs ingestion {_fmt(cost.get('cloudwatch_logs'), ' USD')} "
          f"({_fmt(log_bytes.get('function'))} B function log + {_fmt(log_bytes.get('access_log'))} B access log "
          f"per request); prices {lookup(cost, 'prices.region')} as of {lookup(cost, 'prices.as_of')}"),
+        ("Capture: added to the warm single-row p50", _fmt(lookup(r, "capture_latency_ms.added_p50"), " ms", 3),
+         f"capture on p50 {_fmt(lookup(r, 'capture_latency_ms.on.p50'), ' ms')}, off "
+         f"{_fmt(lookup(r, 'capture_latency_ms.off.p50'), ' ms')}, interleaved in one sandboxed run "
+         f"({_fmt(lookup(r, 'capture_latency_ms.on.n'))} calls each)"),
+        ("Capture: cost per million requests at 1 M a day", _fmt(capture.get("usd_per_day"), " USD"),
+         f"{_fmt(lookup(r, 'capture_bytes.single'))} B per single-row request "
+         f"({_fmt(lookup(r, 'capture_bytes.batch'))} B for 1,000 rows), already in the function log bytes above; "
+         f"CloudWatch Logs {_fmt(capture.get('cloudwatch_logs'), ' USD')}, Firehose "
+         f"{_fmt(capture.get('firehose'), ' USD')} (5 KB minimum per record), S3 requests and filing "
+         f"{_fmt((capture.get('s3_requests') or 0) + (capture.get('filing_lambda') or 0), ' USD', 4)}; "
+         f"S3 storage {_fmt(capture.get('s3_storage_usd_per_month_of_captures'), ' USD')} per month of captures"),
     ]  # fmt: skip
 
 

@@ -4,6 +4,8 @@ Usage: python probe.py EVENTS_JSON WARM_SINGLE WARM_BATCH
 Prints one JSON line: wall-clock time of the first answer, its status, and warm latencies in ms.
 """
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -54,6 +56,9 @@ def main() -> None:
         "batch_ms": [],
         "batch_status": None,
         "warm_errors": 0,
+        "capture_on_ms": [],
+        "capture_off_ms": [],
+        "capture_bytes": {},
     }
     for _ in range(warm_single):
         ms, answer = timed(handler.lambda_handler, events["single"])
@@ -63,6 +68,18 @@ def main() -> None:
         ms, answer = timed(handler.lambda_handler, events["batch"])
         result["batch_ms"].append(ms)
         result["batch_status"] = answer.get("statusCode")
+    # Capture on and off in turn, in the same process: the difference of the medians is what capture adds.
+    for i in range(2 * warm_single):
+        os.environ["CAPTURE"] = "off" if i % 2 else "on"
+        ms, _ = timed(handler.lambda_handler, events["single"])
+        result["capture_off_ms" if i % 2 else "capture_on_ms"].append(ms)
+    os.environ.pop("CAPTURE", None)
+    for name in ("single", "batch"):
+        written = io.StringIO()
+        with contextlib.redirect_stdout(written):
+            handler.lambda_handler(events[name], Context())
+        lines = [line for line in written.getvalue().splitlines() if line.startswith('{"capture":1')]
+        result["capture_bytes"][name] = sum(len(line.encode()) + 1 for line in lines)
     print(json.dumps(result))
 
 

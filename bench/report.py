@@ -29,6 +29,7 @@ TARGETS = [
     ("warm_split.invoke_overhead_ms.p50", "<=", 2.0, "invoke overhead (Duration minus handler) p50 <= 2 ms"),
     ("e2e_predict_ms.p50", "<=", 15.0, "POST /predict through LocalStack's API Gateway p50 <= 15 ms"),
     ("warm_single_ms.p50", "<=", 1.5, "warm single-row p50 <= 1.5 ms"),
+    ("capture_latency_ms.added_p50", "<=", 0.2, "capture adds <= 0.2 ms to the warm single-row p50"),
     ("speedup_vs_rscript_single", ">=", 100.0, ">= 100x faster than one Rscript per request"),
     ("zip_mb", "<=", 20.0, "zip <= 20 MB"),
     ("batch.best_seconds", "<=", 30.0, "100,000-row CSV scored end to end (upload to download) <= 30 s"),
@@ -193,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         report["cost_per_million_usd"] = cost.cost_per_million(
             warm_p50, memory, lookup(report, "warm_split.function_log.bytes"), lookup(report, "access_log.bytes")
         )
+    capture_bytes = lookup(report, "capture_bytes.single")
+    if capture_bytes:
+        report["capture_cost_per_million_usd"] = cost.capture_cost(capture_bytes)
     if report.get("warm_split"):
         report["predict_split_ms"] = predict_split(report["warm_split"])
     report["targets"] = judge(report)

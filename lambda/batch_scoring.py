@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+import capture
 import handler
 from batch_rows import BadFile, RowParser, check_header, output_header, prediction_columns, prediction_fields
 from batch_start import INPUT_PREFIX, INPUT_SUFFIX, MODEL_METADATA
@@ -144,6 +145,7 @@ def split(event: dict[str, Any]) -> dict[str, Any]:
             items = list(_in_order(pool, _chunk_writes(reader, bucket, run, names, per_chunk)))
         for item in items:
             item["model"] = model.meta["name"]  # every chunk is scored by the model the file was checked against
+            item["file"] = event["key"]  # where its rows came from, for the capture record
         total = sum(item["rows"] for item in items)
         if total == 0:
             raise BadFile("the file has a header but no rows; add the rows to score")
@@ -218,6 +220,7 @@ def _read_chunk(bucket: str, key: str) -> tuple[list[str], list[list[str]]]:
 
 def score(event: dict[str, Any]) -> dict[str, Any]:
     """One chunk: validate every row, predict the valid ones in one R call, write the part in input order."""
+    started = time.perf_counter()
     bucket, chunk = event["bucket"], event["chunk"]
     model = handler._model(chunk.get("model"))
     output = model.meta["output"]
@@ -229,8 +232,20 @@ def score(event: dict[str, Any]) -> dict[str, Any]:
     if parsed.valid_rows:
         try:
             values = model.r_model.predict(parsed.columns)
-            for index, value in zip(parsed.valid_rows, values, strict=True):
-                predictions[index] = prediction_fields(handler._prediction(output, value), columns)
+            scored = [handler._prediction(output, value) for value in values]
+            for index, prediction in zip(parsed.valid_rows, scored, strict=True):
+                predictions[index] = prediction_fields(prediction, columns)
+            where = (chunk.get("file") or chunk["key"], chunk["first_row"], len(rows))
+            capture.capture_chunk(
+                request_id.get(),
+                model.ref,
+                model.schema.inputs,
+                parsed.columns,
+                parsed.valid_rows,
+                scored,
+                *where,
+                started,
+            )
         except RError as error:
             log("error", "predict() failed on a chunk", r_error=str(error), chunk=chunk["index"])
             for index in parsed.valid_rows:

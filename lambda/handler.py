@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import capture
 import openapi
 import routing
 from init_phases import PHASES_MS, phase, process_age_ms
@@ -82,6 +83,7 @@ def _prediction(output: dict[str, Any], value: Any) -> dict[str, Any]:
 
 def predict_body(payload: Any, name: str | None = None) -> dict[str, Any]:
     model = _model(name)
+    capture.begin(model.ref)
     rows = model.schema.rows(payload, max_batch_rows())
     try:
         values = model.r_model.predict(rows.columns)
@@ -92,10 +94,13 @@ def predict_body(payload: Any, name: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "predictions": [_prediction(output, value) for value in values],
         "model": model.ref,
+        "request_id": request_id.get(),  # the key for ground truth sent later (make truth)
         "warnings": rows.warnings,
     }
     if rows.warnings_left_out:
         body["warnings_left_out"] = rows.warnings_left_out
+    warnings = len(rows.warnings) + rows.warnings_left_out
+    capture.predicted(model.schema.inputs, rows.columns, rows.count, body["predictions"], warnings)
     return body
 
 
@@ -204,9 +209,11 @@ def _handle(event: Any) -> tuple[routing.Request, int, dict[str, Any]]:
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     token = request_id.set(getattr(context, "aws_request_id", None))
+    capture.clear()
     try:
         request, status, response = _handle(event)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        capture.finish(request_id.get(), "api" if request.via_http else "invoke", status, elapsed_ms)
         log(
             "info",
             "request",

@@ -66,12 +66,26 @@ def _input_schema(spec: dict[str, Any]) -> dict[str, Any]:
 def _error_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
+        "headers": _REQUEST_ID_HEADER,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
 
 
+# Every answer carries the invocation's id: quote it in a support request, or send ground truth for it (make truth).
+_REQUEST_ID_HEADER = {
+    "X-Request-Id": {
+        "description": "the request id; the same as the body's request_id on predictions",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+    return {
+        "description": description,
+        "headers": _REQUEST_ID_HEADER,
+        "content": {"application/json": {"schema": schema}},
+    }
 
 
 def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str, Any]:
@@ -120,10 +134,14 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
     }
     predictions = {
         "type": "object",
-        "required": ["predictions", "model", "warnings"],
+        "required": ["predictions", "model", "request_id", "warnings"],
         "properties": {
             "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/Prediction"}},
             "model": {"$ref": "#/components/schemas/ModelRef"},
+            "request_id": {
+                "type": "string",
+                "description": "this request's id: send ground truth for it later as request_id,<output> (make truth)",
+            },
             "warnings": {
                 "type": "array",
                 "maxItems": MAX_DETAILS,

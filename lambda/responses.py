@@ -6,9 +6,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from logs import request_id
+
 ALLOWED_METHODS = "GET,POST,OPTIONS"
 # cors.json is the one list of allowed request headers; Terraform's REST API reads it too.
-ALLOWED_HEADERS = ",".join(json.loads((Path(__file__).parent / "cors.json").read_text())["allow_headers"])
+_CORS = json.loads((Path(__file__).parent / "cors.json").read_text())
+ALLOWED_HEADERS = ",".join(_CORS["allow_headers"])
+# Response headers a page on another origin may read (the request id, to send ground truth for it later).
+EXPOSED_HEADERS = ",".join(_CORS["expose_headers"])
 
 
 class ApiError(Exception):
@@ -34,6 +39,7 @@ def cors_headers() -> dict[str, str]:
         "Access-Control-Allow-Origin": origin,
         "Access-Control-Allow-Methods": ALLOWED_METHODS,
         "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Expose-Headers": EXPOSED_HEADERS,
         "Access-Control-Max-Age": "600",
     }
     if origin != "*":
@@ -49,9 +55,11 @@ def finite(value: Any) -> Any:
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    current = request_id.get()
+    own = {"X-Request-Id": current} if current else {}
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json", **cors_headers(), **(headers or {})},
+        "headers": {"Content-Type": "application/json", **cors_headers(), **own, **(headers or {})},
         "body": json.dumps(body, allow_nan=False, separators=(",", ":")),
         "isBase64Encoded": False,
     }

@@ -80,6 +80,12 @@ TABLE: dict[tuple[str, str], tuple[Access, ...]] = {
     ("logs", "CreateLogStream"): (Access("logs:CreateLogStream", LOG_GROUP + ":log-stream:{logStreamName}"),),
     ("logs", "PutLogEvents"): (Access("logs:PutLogEvents", LOG_STREAM),),
     # Monitoring: capture delivery and metrics.
+    ("firehose", "DescribeDeliveryStream"): (
+        Access(
+            "firehose:DescribeDeliveryStream",
+            "arn:{partition}:firehose:{region}:{account}:deliverystream/{DeliveryStreamName}",
+        ),
+    ),
     ("firehose", "PutRecord"): (
         Access("firehose:PutRecord", "arn:{partition}:firehose:{region}:{account}:deliverystream/{DeliveryStreamName}"),
     ),

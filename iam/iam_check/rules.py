@@ -77,6 +77,26 @@ RULES += (
 )
 
 
+def _subscription_destination_check(call: Call) -> bool:
+    return (
+        call["principal"]["type"] == "role"
+        and bool(call.get("internal"))
+        and (call["service"], call["operation"]) == ("firehose", "DescribeDeliveryStream")
+        and ":log-group:" in str(call.get("source_arn") or "")
+    )
+
+
+RULES += (
+    Rule(
+        "subscription-destination-check",
+        "LocalStack's PutSubscriptionFilter checks that the Firehose stream exists by calling DescribeDeliveryStream "
+        "with the subscription's role. AWS checks the destination itself, with no call by that role, which may only "
+        "put records (firehose:PutRecord, firehose:PutRecordBatch).",
+        _subscription_destination_check,
+    ),
+)
+
+
 def excluded_by(call: Call) -> Rule | None:
     for rule in RULES:
         if rule.applies(call):

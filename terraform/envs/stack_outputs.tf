@@ -65,3 +65,13 @@ output "batch_state_machine_arn" {
   description = "ARN of the batch-scoring state machine."
   value       = module.stack.batch_state_machine_arn
 }
+
+output "monitoring_bucket" {
+  description = "Monitoring bucket (capture/, truth/, monitoring/)."
+  value       = module.stack.monitoring_bucket
+}
+
+output "capture_filing_function_name" {
+  description = "Function that files raw captures by model, version and date."
+  value       = module.stack.capture_filing_function_name
+}

@@ -136,3 +136,27 @@ variable "batch_max_input_mb" {
   description = "Batch scoring: largest input CSV in MiB."
   default     = 1024
 }
+
+variable "capture_enabled" {
+  type        = bool
+  description = "Capture predictions for monitoring; false writes none."
+  default     = true
+}
+
+variable "capture_percent" {
+  type        = number
+  description = "Percentage of requests captured."
+  default     = 100
+}
+
+variable "capture_exclude_inputs" {
+  type        = list(string)
+  description = "Input names never captured."
+  default     = []
+}
+
+variable "capture_batch_rows" {
+  type        = number
+  description = "Batch scoring: rows captured per chunk."
+  default     = 100
+}

@@ -10,6 +10,13 @@ locals {
   # Account id keeps bucket names unique across accounts.
   bucket_suffix = data.aws_caller_identity.current.account_id
   tags          = merge({ Stack = var.name }, var.tags)
+  # What the functions capture for monitoring (lambda/capture.py reads these on every request).
+  capture_environment = {
+    CAPTURE            = var.capture_enabled ? "on" : "off"
+    CAPTURE_PERCENT    = tostring(var.capture_percent)
+    CAPTURE_EXCLUDE    = join(",", var.capture_exclude_inputs)
+    CAPTURE_BATCH_ROWS = tostring(var.capture_batch_rows)
+  }
   # The function answers with the same CORS header list (lambda/cors.json ships in the zip).
   cors = jsondecode(file("${path.module}/../../lambda/cors.json"))
 
@@ -104,6 +111,7 @@ module "function" {
   reserved_concurrency  = var.reserved_concurrency
   snapstart             = var.snapstart
   log_retention_days    = var.log_retention_days
+  environment           = local.capture_environment
   tags                  = local.tags
 }
 
@@ -165,8 +173,25 @@ module "batch_scoring" {
   rows_per_chunk        = var.batch_rows_per_chunk
   max_concurrency       = var.batch_max_concurrency
   max_input_mb          = var.batch_max_input_mb
+  environment           = local.capture_environment
   log_retention_days    = var.log_retention_days
   alarm_actions         = var.alarm_actions
   force_destroy         = var.force_destroy
   tags                  = local.tags
+}
+
+# Every capture record the two functions log reaches the monitoring bucket under capture/<model>/<version>/date=.../.
+module "capture" {
+  source = "../modules/prediction_capture"
+
+  name             = var.name
+  bucket_name      = "${var.name}-monitoring-${local.bucket_suffix}"
+  log_group_names  = { api = module.function.log_group_name, batch = module.batch_scoring.scoring_log_group_name }
+  artifact_bucket  = module.artifact_bucket.name
+  artifact_key     = aws_s3_object.lambda_zip.key
+  source_code_hash = local.manifest.base64sha256
+  buffer_seconds   = var.capture_buffer_seconds
+  lifecycle_rules  = var.bucket_lifecycle_rules
+  force_destroy    = var.force_destroy
+  tags             = local.tags
 }

@@ -86,3 +86,18 @@ output "batch_state_machine_arn" {
   description = "ARN of the batch-scoring state machine."
   value       = module.batch_scoring.state_machine_arn
 }
+
+output "monitoring_bucket" {
+  description = "Monitoring bucket: capture/<model>/<version>/date=YYYY-MM-DD/, truth/<model>/, monitoring/."
+  value       = module.capture.bucket
+}
+
+output "capture_filing_function_name" {
+  description = "Function that files raw Firehose objects by model, version and date."
+  value       = module.capture.filing_function_name
+}
+
+output "capture_settings" {
+  description = "The capture settings both functions run with (their CAPTURE* environment variables)."
+  value       = local.capture_environment
+}

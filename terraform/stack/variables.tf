@@ -197,3 +197,48 @@ variable "batch_max_input_mb" {
   description = "Batch scoring: largest input CSV in MiB."
   default     = 1024
 }
+
+variable "capture_enabled" {
+  type        = bool
+  description = "Capture predictions for monitoring (one log line per request, delivered to the monitoring bucket); false writes none."
+  default     = true
+}
+
+variable "capture_percent" {
+  type        = number
+  description = "Percentage of requests (and of batch-scoring chunks) captured, sampled per request."
+  default     = 100
+
+  validation {
+    condition     = var.capture_percent >= 0 && var.capture_percent <= 100
+    error_message = "capture_percent must be between 0 and 100."
+  }
+}
+
+variable "capture_exclude_inputs" {
+  type        = list(string)
+  description = "Input names never captured (privacy): they do not leave the function."
+  default     = []
+
+  validation {
+    condition     = alltrue([for name in var.capture_exclude_inputs : !strcontains(name, ",")])
+    error_message = "capture_exclude_inputs are input names, without commas."
+  }
+}
+
+variable "capture_batch_rows" {
+  type        = number
+  description = "Batch scoring: consecutive rows captured per chunk (a sample of each chunk, not the whole file)."
+  default     = 100
+
+  validation {
+    condition     = var.capture_batch_rows >= 0
+    error_message = "capture_batch_rows must be 0 or more."
+  }
+}
+
+variable "capture_buffer_seconds" {
+  type        = number
+  description = "Firehose buffer interval: the longest a capture waits before it is written to S3 (AWS)."
+  default     = 60
+}

@@ -14,6 +14,7 @@ import pytest
 import score as score_cli  # scripts/, put on sys.path by tests/conftest.py
 from r_reference import r_predict
 from sample_csv import write_sample
+from test_capture import wait_for_batch
 from test_hot_swap import upload
 
 pytestmark = [pytest.mark.localstack, pytest.mark.stack, pytest.mark.slow]
@@ -85,6 +86,27 @@ def test_1000_sampled_rows_equal_r_predict(scored_100k: dict[str, Any]) -> None:
     expected = r_predict(MODELS / "admission", [{k: row[k] for k in ("gre", "gpa", "rank")} for row in sample])
     got = [float(row["probability"]) for row in sample]
     assert got == pytest.approx(expected, rel=0, abs=1e-9)
+
+
+def test_each_chunk_leaves_a_block_of_its_rows_in_the_capture(stack: Any, scored_100k: dict[str, Any]) -> None:
+    """Batch capture: one record per chunk (20), up to 100 consecutive valid rows each, where file + first_row say."""
+    chunks = wait_for_batch(stack, "in/applicants.csv", 20)
+    _, source = read_rows(scored_100k["source"])
+    _, scored = read_rows(scored_100k["result"].csv_path)
+    admission = json.loads((MODELS / "admission" / "model.json").read_text())
+    starts = set()
+    for record in chunks:
+        assert (record["route"], record["version"]) == ("batch", admission["version"])
+        # Every 100th row is invalid (invalid_every=100): a block stops before one.
+        assert 1 <= record["rows"] == len(record["inputs"]) <= 100
+        first = record["first_row"]
+        starts.add(first // 5000)
+        for k, (inputs, outputs) in enumerate(zip(record["inputs"], record["outputs"], strict=True)):
+            given, result = source[first + k], scored[first + k]
+            assert result["error"] == ""
+            assert inputs == {"gre": float(given["gre"]), "gpa": float(given["gpa"]), "rank": given["rank"]}
+            assert outputs == {"probability": float(result["probability"]), "label": result["label"]}
+    assert starts == set(range(20))  # a block from every chunk
 
 
 def test_repeated_s3_event_starts_no_second_execution(stack: Any, batch: score_cli.BatchStack, tmp_path: Path) -> None:

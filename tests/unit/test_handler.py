@@ -316,9 +316,15 @@ def test_logs_are_json_lines_with_the_request_id(
     admission.lambda_handler(rest_event("POST", "/predict", {"gre": 1}), Context("req-42"))
     admission.lambda_handler(example(built_models / "admission"), Context("req-43"))
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(line["request_id"], line["status"]) for line in lines if line["message"] == "request"] == [
+    assert [(line["request_id"], line["status"]) for line in lines if line.get("message") == "request"] == [
         ("req-42", 422),
         ("req-43", 200),
+    ]
+    # Each request that reached the model also wrote its capture record (a 4xx one without rows).
+    captures = [line for line in lines if line.get("capture") == 1]
+    assert [(c["request_id"], c["status"], c["rows"], c["route"]) for c in captures] == [
+        ("req-42", 422, 0, "api"),
+        ("req-43", 200, 1, "invoke"),
     ]
 
 
@@ -503,9 +509,10 @@ def test_cold_start_output_is_json_lines_even_with_a_missing_locale(built_models
     result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.stderr.strip() == "admission"
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert all(line["message"] for line in lines)
+    assert all(line["message"] for line in lines if line.get("capture") != 1)  # capture records have no message
+    assert sum(line.get("capture") == 1 for line in lines) == 1
     # The init phase accounts for itself in one line (the benchmark reports it); the model read overlaps R's start.
-    [init] = [line for line in lines if line["message"] == "init"]
+    [init] = [line for line in lines if line.get("message") == "init"]
     assert set(init["phases_ms"]) == {"model_read", "r_start", "model_load"}
     assert init["process_age_ms"] > init["phases_ms"]["r_start"] > 0
 

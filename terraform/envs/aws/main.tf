@@ -27,6 +27,10 @@ module "stack" {
   batch_rows_per_chunk        = var.batch_rows_per_chunk
   batch_max_concurrency       = var.batch_max_concurrency
   batch_max_input_mb          = var.batch_max_input_mb
+  capture_enabled             = var.capture_enabled
+  capture_percent             = var.capture_percent
+  capture_exclude_inputs      = var.capture_exclude_inputs
+  capture_batch_rows          = var.capture_batch_rows
   force_destroy               = var.force_destroy
   site_domain_name            = var.site_domain_name
   site_acm_certificate_arn    = var.site_acm_certificate_arn

@@ -15,6 +15,7 @@ provider "aws" {
   endpoints {
     apigateway = var.localstack_endpoint
     cloudwatch = var.localstack_endpoint
+    firehose   = var.localstack_endpoint
     logs       = var.localstack_endpoint
     iam        = var.localstack_endpoint
     lambda     = var.localstack_endpoint
@@ -52,6 +53,10 @@ module "stack" {
   batch_rows_per_chunk        = var.batch_rows_per_chunk
   batch_max_concurrency       = var.batch_max_concurrency
   batch_max_input_mb          = var.batch_max_input_mb
+  capture_enabled             = var.capture_enabled
+  capture_percent             = var.capture_percent
+  capture_exclude_inputs      = var.capture_exclude_inputs
+  capture_batch_rows          = var.capture_batch_rows
   # There is no execute-api DNS here: clients use LocalStack's path form of the stage URL.
   api_url_template = "${var.localstack_endpoint}/_aws/execute-api/{api_id}/{stage}"
   # Test stacks come and go; their buckets must go with them.

@@ -153,10 +153,10 @@ module "scoring_function" {
   model_prefix          = var.model_prefix
   model_refresh_seconds = var.model_refresh_seconds
   log_retention_days    = var.log_retention_days
-  environment = {
+  environment = merge(var.environment, {
     BATCH_ROWS_PER_CHUNK = tostring(var.rows_per_chunk)
     BATCH_MAX_INPUT_MB   = tostring(var.max_input_mb)
-  }
+  })
   tags = var.tags
 }
 

@@ -13,6 +13,11 @@ output "scoring_function_name" {
   value       = module.scoring_function.function_name
 }
 
+output "scoring_log_group_name" {
+  description = "CloudWatch Logs group of the scoring function (its capture records are read from here)."
+  value       = module.scoring_function.log_group_name
+}
+
 output "start_function_name" {
   description = "Name of the function that S3 events on in/*.csv invoke to start an execution."
   value       = aws_lambda_function.start.function_name

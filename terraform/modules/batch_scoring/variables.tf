@@ -107,6 +107,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "environment" {
+  type        = map(string)
+  description = "Extra environment variables for the scoring function (e.g. the capture settings)."
+  default     = {}
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags for every resource of the module."

@@ -27,6 +27,10 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:mock" }
   }
 
+  mock_resource "aws_kinesis_firehose_delivery_stream" {
+    defaults = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/rtest-capture" }
+  }
+
   mock_resource "aws_s3_bucket_website_configuration" {
     defaults = { website_endpoint = "rtest-site-123456789012.s3-website-us-east-1.amazonaws.com" }
   }
@@ -52,6 +56,16 @@ variables {
 
 run "composes_the_stack" {
   command = apply
+
+  assert {
+    condition     = output.monitoring_bucket == "rtest-monitoring-123456789012"
+    error_message = "The monitoring bucket is named after the stack and the account."
+  }
+
+  assert {
+    condition     = output.capture_settings == { CAPTURE = "on", CAPTURE_PERCENT = "100", CAPTURE_EXCLUDE = "", CAPTURE_BATCH_ROWS = "100" }
+    error_message = "The functions capture every request by default."
+  }
 
   assert {
     condition     = output.model_uri == "s3://rtest-models-123456789012/models/admission/"
@@ -157,4 +171,29 @@ run "rejects_model_name_with_slash" {
     model_name = "a/b"
   }
   expect_failures = [var.model_name]
+}
+
+run "capture_off_and_excluded_inputs" {
+  command = plan
+
+  variables {
+    capture_enabled        = false
+    capture_percent        = 12.5
+    capture_exclude_inputs = ["gpa", "rank"]
+  }
+
+  assert {
+    condition     = output.capture_settings == { CAPTURE = "off", CAPTURE_PERCENT = "12.5", CAPTURE_EXCLUDE = "gpa,rank", CAPTURE_BATCH_ROWS = "100" }
+    error_message = "The capture variables reach the functions' environment."
+  }
+}
+
+run "rejects_capture_percent_over_100" {
+  command = plan
+
+  variables {
+    capture_percent = 101
+  }
+
+  expect_failures = [var.capture_percent]
 }
