@@ -59,3 +59,8 @@ mock_resource "aws_iam_openid_connect_provider" {
   override_during = plan
   defaults        = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
 }
+
+mock_resource "aws_kinesis_firehose_delivery_stream" {
+  override_during = plan
+  defaults        = { arn = "arn:aws:firehose:us-east-1:123456789012:deliverystream/rmodel-mock" }
+}
