@@ -37,11 +37,12 @@ monitor_ks <- function(x, breaks, proportions) {
   max(seq_len(n) / n - f, f - (seq_len(n) - 1) / n)
 }
 
-# The truth as labels: the labels themselves, or 0/1 (false/true) for two labels.
+# The truth as labels: the labels themselves, or (two labels) 0/1 or FALSE/TRUE for the first/second label.
 monitor_truth_labels <- function(truth, labels) {
   truth <- as.character(truth)
-  if (length(labels) == 2 && all(is.na(truth) | truth %in% c("0", "1", "FALSE", "TRUE", "false", "true"))) {
-    return(ifelse(is.na(truth), NA_character_, labels[as.integer(toupper(truth) %in% c("1", "TRUE")) + 1L]))
+  if (length(labels) == 2) {
+    binary <- !is.na(truth) & !truth %in% labels & toupper(truth) %in% c("0", "1", "FALSE", "TRUE")
+    truth[binary] <- labels[as.integer(toupper(truth[binary]) %in% c("1", "TRUE")) + 1L]
   }
   truth
 }
