@@ -1,6 +1,6 @@
 """Lambda entry point monitor.lambda_handler: the monitor of every served model version (same zip as the API).
 
-Event (all optional): {"model": "<name>", "date": "YYYY-MM-DD" (default: today, UTC), "window_days": 7}.
+Event (all optional): {"model": "<name>", "date": "YYYY-MM-DD" or "yesterday" (default: today, UTC), "window_days": 7}.
 For each model version with capture records in the window it writes monitoring/<model>/<version>/<date>.json,
 then monitoring/<model>/latest.json (every version's report, for the page and `make monitor`), and publishes
 CloudWatch metrics with the dimensions model and version (drift and quality also without dimensions: the alarms)."""
@@ -8,7 +8,7 @@ CloudWatch metrics with the dimensions model and version (drift and quality also
 import os
 import time
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from logs import log, request_id
@@ -91,7 +91,10 @@ def _publish(cloudwatch: Any, data: list[dict[str, Any]]) -> None:
 
 
 def run(event: dict[str, Any], store: MonitorStore, cloudwatch: Any | None) -> dict[str, Any]:
-    day = event.get("date") or datetime.now(UTC).date().isoformat()
+    today = datetime.now(UTC).date()
+    day = event.get("date") or today.isoformat()
+    if day == "yesterday":  # the daily schedule reports the last complete day
+        day = (today - timedelta(days=1)).isoformat()
     days = window_days(day, int(event.get("window_days") or env_number("MONITOR_WINDOW_DAYS", 7, minimum=1)))
     models = [event["model"]] if event.get("model") else store.models()
     for name in models:
