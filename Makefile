@@ -57,6 +57,10 @@ rollback-model:  ## Serve the previous version of MODEL again (VERSION=<model ve
 score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv [MODEL=name]); results in build/scores/
 	@$(PY) scripts/score.py "$(INPUT)" $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
 
+.PHONY: monitor
+monitor: setup  ## Run the model monitor on the running stack (MODEL=name: one model); writes build/monitoring/<model>.html
+	@$(PY) scripts/monitor.py $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
+
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack
 	@if [ -x $(PY) ]; then $(PY) scripts/stack.py down; fi

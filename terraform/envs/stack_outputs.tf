@@ -65,3 +65,13 @@ output "batch_state_machine_arn" {
   description = "ARN of the batch-scoring state machine."
   value       = module.stack.batch_state_machine_arn
 }
+
+output "monitoring_bucket" {
+  description = "Bucket of capture/ records, truth/ labels and the monitor's monitoring/ reports."
+  value       = module.stack.monitoring_bucket
+}
+
+output "monitor_function_name" {
+  description = "The model monitor function (make monitor invokes it)."
+  value       = module.stack.monitor_function_name
+}

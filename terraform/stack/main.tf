@@ -104,7 +104,9 @@ module "function" {
   reserved_concurrency  = var.reserved_concurrency
   snapstart             = var.snapstart
   log_retention_days    = var.log_retention_days
-  tags                  = local.tags
+  # GET /models/{name}/monitoring reads the monitor's latest report from here.
+  environment = { MONITORING_BUCKET = module.monitoring_bucket.name }
+  tags        = local.tags
 }
 
 module "api" {
@@ -169,4 +171,34 @@ module "batch_scoring" {
   alarm_actions         = var.alarm_actions
   force_destroy         = var.force_destroy
   tags                  = local.tags
+}
+
+# Capture records (capture/), ground truth (truth/) and the monitor's reports (monitoring/).
+module "monitoring_bucket" {
+  source = "../modules/private_bucket"
+
+  name            = "${var.name}-monitoring-${local.bucket_suffix}"
+  versioning      = false
+  lifecycle_rules = var.bucket_lifecycle_rules
+  force_destroy   = var.force_destroy
+  tags            = local.tags
+}
+
+module "model_monitor" {
+  source = "../modules/model_monitor"
+
+  name                    = var.name
+  monitoring_bucket       = module.monitoring_bucket.name
+  artifact_bucket         = module.artifact_bucket.name
+  artifact_key            = aws_s3_object.lambda_zip.key
+  source_code_hash        = local.manifest.base64sha256
+  model_bucket            = module.model_bucket.name
+  model_prefix            = local.model_prefix
+  psi_threshold           = var.monitor_psi_threshold
+  accuracy_drop_threshold = var.monitor_accuracy_drop_threshold
+  rmse_increase_threshold = var.monitor_rmse_increase_threshold
+  api_role_name           = element(split("/", module.function.role_arn), 1)
+  log_retention_days      = var.log_retention_days
+  alarm_actions           = var.alarm_actions
+  tags                    = local.tags
 }

@@ -86,3 +86,13 @@ output "batch_state_machine_arn" {
   description = "ARN of the batch-scoring state machine."
   value       = module.batch_scoring.state_machine_arn
 }
+
+output "monitoring_bucket" {
+  description = "Bucket of capture/ records, truth/ labels and the monitor's monitoring/ reports."
+  value       = module.monitoring_bucket.name
+}
+
+output "monitor_function_name" {
+  description = "The model monitor function (make monitor invokes it)."
+  value       = module.model_monitor.function_name
+}
