@@ -198,6 +198,7 @@ module "model_monitor" {
   accuracy_drop_threshold = var.monitor_accuracy_drop_threshold
   rmse_increase_threshold = var.monitor_rmse_increase_threshold
   api_role_name           = element(split("/", module.function.role_arn), 1)
+  grant_api_read          = true
   log_retention_days      = var.log_retention_days
   alarm_actions           = var.alarm_actions
   tags                    = local.tags

@@ -69,7 +69,7 @@ resource "aws_iam_role_policy" "monitor" {
 }
 
 resource "aws_iam_role_policy" "api" {
-  count = var.api_role_name == null ? 0 : 1
+  count = var.grant_api_read ? 1 : 0
 
   name   = "read-latest-monitoring-reports"
   role   = var.api_role_name

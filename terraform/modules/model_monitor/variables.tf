@@ -118,8 +118,14 @@ variable "metrics_namespace" {
 
 variable "api_role_name" {
   type        = string
-  description = "Role of the prediction API's function: allowed to read the latest reports for GET /models/{name}/monitoring (null: no such grant)."
+  description = "Role of the prediction API's function, allowed to read the latest reports (GET /models/{name}/monitoring) when grant_api_read is true."
   default     = null
+}
+
+variable "grant_api_read" {
+  type        = bool
+  description = "Let api_role_name read monitoring/<model>/latest.json (a bool, known at plan time, unlike the role's name)."
+  default     = false
 }
 
 variable "memory_mb" {

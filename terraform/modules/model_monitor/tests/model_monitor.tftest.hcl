@@ -94,7 +94,8 @@ run "least_privilege" {
   command = plan
 
   variables {
-    api_role_name = "rmodel-predict"
+    api_role_name  = "rmodel-predict"
+    grant_api_read = true
   }
 
   assert {
@@ -115,12 +116,12 @@ run "least_privilege" {
   }
 }
 
-run "no_api_grant_without_an_api_role" {
+run "no_api_grant_by_default" {
   command = plan
 
   assert {
     condition     = length(aws_iam_role_policy.api) == 0
-    error_message = "Without api_role_name the module grants the API nothing."
+    error_message = "Without grant_api_read the module grants the API nothing."
   }
 }
 
