@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_monitor_report import FakeS3, put_capture, records, run, s3  # noqa: F401  (s3: the fixture)
+from test_monitor_report import FakeS3, put_capture, records, run
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import monitor_html  # noqa: E402
 
 
 @pytest.fixture
-def latest(s3: FakeS3) -> dict:
+def latest(built_models: Path) -> dict:
+    s3 = FakeS3()
+    s3.put_object("models", "models/admission/model.json", (built_models / "admission" / "model.json").read_bytes())
     put_capture(s3, records(400, 150, seed=11))
     put_capture(s3, records(300, 0, seed=12), day="2026-03-01")
     s3.put_object(
@@ -37,7 +39,7 @@ def test_the_html_report_is_self_contained_with_charts_and_the_numbers(latest: d
     report = latest["reports"][0]
     gre = report["window"]["inputs"]["gre"]
     assert f'<th scope="row">gre</th><td>{gre["psi"]:.3f}</td>' in html
-    assert f"Drifted inputs: <strong>gre</strong>" in html
+    assert "Drifted inputs: <strong>gre</strong>" in html
     accuracy = report["window"]["quality"]["accuracy"]
     assert f"<td>{report['window']['quality']['rows']}</td><td>{accuracy:.3f}</td>" in html
 
