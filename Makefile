@@ -59,7 +59,7 @@ score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv [
 
 .PHONY: monitor
 monitor: setup  ## Run the model monitor on the running stack (MODEL=name: one model); writes build/monitoring/<model>.html
-	@$(PY) scripts/monitor.py $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
+	@$(PY) scripts/monitor_run.py $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
 
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.localstack, pytest.mark.stack, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
-import monitor as monitor_cli  # noqa: E402  (scripts/)
+import monitor_run as monitor_cli  # noqa: E402  (scripts/)
 
 SHIFTED_DAY = "2030-01-10"
 CONTROL_DAY = "2030-01-20"

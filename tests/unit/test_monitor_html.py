@@ -49,3 +49,43 @@ def test_names_from_the_report_are_escaped(latest: dict, tmp_path: Path) -> None
     html = monitor_html.page(latest)
     assert "<img" not in html
     assert "&#60;img src=x onerror=alert(1)&#62;" in html
+
+
+def test_make_monitor_prints_one_line_per_version() -> None:
+    import monitor_run as monitor_cli  # scripts/
+
+    result = {
+        "reports": [
+            {
+                "model": "admission",
+                "version": "6b21246f54cd",
+                "requests": 2000,
+                "drifted_inputs": ["gre"],
+                "prediction_drift": False,
+                "quality": {"rows": 500, "accuracy": 0.512, "auc": 0.49},
+            },
+            {
+                "model": "boston",
+                "version": "a9ee304e2210",
+                "requests": 3,
+                "drifted_inputs": [],
+                "prediction_drift": True,
+                "quality": {"rows": 0},
+            },
+        ]
+    }
+    lines = monitor_cli.table(result).splitlines()
+    assert lines[0].split() == ["model", "version", "requests", "drifted", "inputs", "prediction", "drift", "quality"]
+    assert lines[1].split() == [
+        "admission",
+        "6b21246f54cd",
+        "2000",
+        "gre",
+        "no",
+        "accuracy",
+        "0.512,",
+        "auc",
+        "0.490",
+        "(n=500)",
+    ]
+    assert lines[2].split() == ["boston", "a9ee304e2210", "3", "none", "yes", "no", "truth"]
