@@ -61,6 +61,10 @@ score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv [
 truth: setup  ## Upload ground truth for MODEL: make truth MODEL=<name> INPUT=labels.csv (request_id or file,row; and the output)
 	@$(PY) scripts/truth.py "$(INPUT)" --model "$(MODEL)"
 
+.PHONY: monitor
+monitor: setup  ## Run the model monitor on the running stack (MODEL=name: one model); writes build/monitoring/<model>.html
+	@$(PY) scripts/monitor_run.py $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
+
 .PHONY: down
 down:  ## Destroy the LocalStack stack and stop LocalStack
 	@if [ -x $(PY) ]; then $(PY) scripts/stack.py down; fi

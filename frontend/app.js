@@ -4,6 +4,7 @@ import { exampleCsv, onSubmitBatch } from './batch.js';
 import { messageOf } from './details.js';
 import { $, clearAlert, el, setStatus, shortVersion, showAlert } from './dom.js';
 import { fillExamples, onSubmitSingle, renderFields } from './form.js';
+import { resetMonitoring, setupMonitoring } from './monitoring.js';
 import { listModels, renderPicker } from './picker.js';
 import { state } from './state.js';
 import { setupTabs } from './tabs.js';
@@ -66,6 +67,7 @@ async function showModel(name) {
   openapi.href = `${state.apiUrl}${modelPath('/openapi.json')}`;
   openapi.hidden = false;
   setStatus('ok', `Ready: ${meta.name}, version ${shortVersion(meta.version)}.`);
+  resetMonitoring();
   checkHealth();
 }
 
@@ -92,6 +94,7 @@ async function start() {
 
 document.addEventListener('DOMContentLoaded', () => {
   setupTabs();
+  setupMonitoring();
   $('single-form').addEventListener('submit', onSubmitSingle);
   $('batch-form').addEventListener('submit', onSubmitBatch);
   $('reset-examples').addEventListener('click', fillExamples);

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import capture
+import monitoring_route
 import openapi
 import routing
 from init_phases import PHASES_MS, phase, process_age_ms
@@ -136,6 +137,10 @@ def _openapi_response(request: routing.Request, event: Any, name: str | None) ->
     return json_response(200, openapi.document(_model(name).meta, max_batch_rows(), prefix))
 
 
+def _monitoring_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
+    return json_response(200, monitoring_route.latest_report(name or _model().meta["name"]))
+
+
 def _models_response(request: routing.Request, event: Any, name: str | None) -> dict[str, Any]:
     return json_response(200, {"default": STORE.default or None, "models": STORE.describe()})
 
@@ -147,8 +152,9 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/metadata": {"GET": _metadata_response},
     "/openapi.json": {"GET": _openapi_response},
     "/models": {"GET": _models_response},
+    "/monitoring": {"GET": _monitoring_response},
 }
-MODEL_ROUTES = ("/predict", "/metadata", "/openapi.json")
+MODEL_ROUTES = ("/predict", "/metadata", "/openapi.json", "/monitoring")
 MODEL_ROUTE_TEMPLATE = "/models/{name}"
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / "build" / "venv" / "localstack" / "bin" / "python"
-SERVICES = ("s3", "iam", "sts", "lambda", "apigateway", "logs", "cloudwatch", "stepfunctions", "firehose")
+SERVICES = ("s3", "iam", "sts", "lambda", "apigateway", "logs", "cloudwatch", "stepfunctions", "firehose", "events")
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 20.0
 # LocalStack phones home to these; a closed loopback port makes that fail at once.

@@ -185,7 +185,9 @@ local({
       break
     }
   }
-  sys.source(file.path(here, "predict_adapters.R"), envir = globalenv(), keep.source = FALSE)
+  for (file in c("predict_adapters.R", "baseline.R")) {
+    sys.source(file.path(here, file), envir = globalenv(), keep.source = FALSE)
+  }
   # The check of predict()'s answer that the handler also runs (one definition for training and serving).
   sys.source(file.path(here, "..", "lambda", "predict_answer.R"), envir = globalenv(), keep.source = FALSE)
 })
@@ -278,9 +280,13 @@ write_model <- function(fit, data, name, output, predict_args = list(), example 
   # left out of it so that models written before the field existed keep their versions.
   hashed <- if (predict_kind == "predict()") description[names(description) != "predict"] else description
   version <- substr(.sha256_text(.to_json(hashed)), 1, 12)
-  model_json <- c(list(name = name, version = version), description[-1], list(trained_at = .trained_at()))
+  # The monitoring baseline describes the training data, not the served model: outside the hash, so models
+  # written before it keep their versions.
+  baseline <- training_baseline(data, input_names, reference, output)
+  model_json <- c(list(name = name, version = version), description[-1],
+                  list(trained_at = .trained_at(), baseline = baseline))
   model_json <- model_json[c("name", "version", "task", "r_version", "r_packages", "inputs", "output",
-                             "predict_args", "predict", "trained_at", "rds_sha256")]
+                             "predict_args", "predict", "trained_at", "rds_sha256", "baseline")]
   writeLines(.to_json(model_json), file.path(dir, "model.json"), useBytes = TRUE)
   message(sprintf("%s: version %s, model.rds %d bytes -> %s", name, version, file.size(rds_path), dir))
   invisible(model_json)

@@ -75,3 +75,8 @@ output "capture_filing_function_name" {
   description = "Function that files raw captures by model, version and date."
   value       = module.stack.capture_filing_function_name
 }
+
+output "monitor_function_name" {
+  description = "The model monitor function (make monitor invokes it)."
+  value       = module.stack.monitor_function_name
+}

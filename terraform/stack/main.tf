@@ -111,8 +111,9 @@ module "function" {
   reserved_concurrency  = var.reserved_concurrency
   snapstart             = var.snapstart
   log_retention_days    = var.log_retention_days
-  environment           = local.capture_environment
-  tags                  = local.tags
+  # Capture settings, and the bucket GET /models/{name}/monitoring reads the monitor's latest report from.
+  environment = merge(local.capture_environment, { MONITORING_BUCKET = module.capture.bucket })
+  tags        = local.tags
 }
 
 module "api" {
@@ -194,4 +195,24 @@ module "capture" {
   lifecycle_rules  = var.bucket_lifecycle_rules
   force_destroy    = var.force_destroy
   tags             = local.tags
+}
+
+module "model_monitor" {
+  source = "../modules/model_monitor"
+
+  name                    = var.name
+  monitoring_bucket       = module.capture.bucket
+  artifact_bucket         = module.artifact_bucket.name
+  artifact_key            = aws_s3_object.lambda_zip.key
+  source_code_hash        = local.manifest.base64sha256
+  model_bucket            = module.model_bucket.name
+  model_prefix            = local.model_prefix
+  psi_threshold           = var.monitor_psi_threshold
+  accuracy_drop_threshold = var.monitor_accuracy_drop_threshold
+  rmse_increase_threshold = var.monitor_rmse_increase_threshold
+  api_role_name           = element(split("/", module.function.role_arn), 1)
+  grant_api_read          = true
+  log_retention_days      = var.log_retention_days
+  alarm_actions           = var.alarm_actions
+  tags                    = local.tags
 }

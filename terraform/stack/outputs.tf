@@ -101,3 +101,8 @@ output "capture_settings" {
   description = "The capture settings both functions run with (their CAPTURE* environment variables)."
   value       = local.capture_environment
 }
+
+output "monitor_function_name" {
+  description = "The model monitor function (make monitor invokes it)."
+  value       = module.model_monitor.function_name
+}

@@ -16,6 +16,7 @@ provider "aws" {
     apigateway = var.localstack_endpoint
     cloudwatch = var.localstack_endpoint
     firehose   = var.localstack_endpoint
+    events     = var.localstack_endpoint
     logs       = var.localstack_endpoint
     iam        = var.localstack_endpoint
     lambda     = var.localstack_endpoint

@@ -28,9 +28,11 @@ variable "routes" {
     "metadata"                   = ["GET"]
     "openapi.json"               = ["GET"]
     "models"                     = ["GET"]
+    "monitoring"                 = ["GET"]
     "models/{name}/predict"      = ["POST"]
     "models/{name}/metadata"     = ["GET"]
     "models/{name}/openapi.json" = ["GET"]
+    "models/{name}/monitoring"   = ["GET"]
   }
 
   validation {

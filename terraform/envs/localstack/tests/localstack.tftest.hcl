@@ -1,5 +1,14 @@
 # Plans the LocalStack env with a mocked provider (no LocalStack needed).
 mock_provider "aws" {
+  # The monitor's schedule names the monitor function and its rule by ARN.
+  mock_resource "aws_lambda_function" {
+    defaults = { arn = "arn:aws:lambda:us-east-1:123456789012:function:mock" }
+  }
+
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:us-east-1:123456789012:rule/mock" }
+  }
+
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
   }

@@ -33,7 +33,7 @@ run "routes_cors_throttling" {
   command = apply
 
   assert {
-    condition     = keys(aws_api_gateway_method.call) == ["GET health", "GET metadata", "GET models", "GET models/{name}/metadata", "GET models/{name}/openapi.json", "GET openapi.json", "POST models/{name}/predict", "POST predict"]
+    condition     = keys(aws_api_gateway_method.call) == ["GET health", "GET metadata", "GET models", "GET models/{name}/metadata", "GET models/{name}/monitoring", "GET models/{name}/openapi.json", "GET monitoring", "GET openapi.json", "POST models/{name}/predict", "POST predict"]
     error_message = "The API must expose exactly the routes of DESIGN.md."
   }
 
@@ -43,7 +43,7 @@ run "routes_cors_throttling" {
   }
 
   assert {
-    condition     = alltrue([for m in aws_api_gateway_method.preflight : m.http_method == "OPTIONS" && m.authorization == "NONE" && !m.api_key_required]) && length(aws_api_gateway_method.preflight) == 8
+    condition     = alltrue([for m in aws_api_gateway_method.preflight : m.http_method == "OPTIONS" && m.authorization == "NONE" && !m.api_key_required]) && length(aws_api_gateway_method.preflight) == 10
     error_message = "Every route must answer an unauthenticated OPTIONS preflight."
   }
 
@@ -106,12 +106,14 @@ run "routes_cors_throttling" {
       "GET models/{name}/metadata"     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/models/*/metadata"
       "GET models/{name}/openapi.json" = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/models/*/openapi.json"
       "POST models/{name}/predict"     = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/POST/models/*/predict"
+      "GET monitoring"                 = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/monitoring"
+      "GET models/{name}/monitoring"   = "arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/models/*/monitoring"
     }
     error_message = "The function may be invoked only by this API's own routes and methods."
   }
 
   assert {
-    condition     = keys(aws_api_gateway_resource.route) == ["health", "metadata", "models", "openapi.json", "predict"] && keys(aws_api_gateway_resource.nested) == ["models/{name}"] && keys(aws_api_gateway_resource.leaf) == ["models/{name}/metadata", "models/{name}/openapi.json", "models/{name}/predict"]
+    condition     = keys(aws_api_gateway_resource.route) == ["health", "metadata", "models", "monitoring", "openapi.json", "predict"] && keys(aws_api_gateway_resource.nested) == ["models/{name}"] && keys(aws_api_gateway_resource.leaf) == ["models/{name}/metadata", "models/{name}/monitoring", "models/{name}/openapi.json", "models/{name}/predict"]
     error_message = "Per-model routes hang under models/{name}, each resource once."
   }
 
