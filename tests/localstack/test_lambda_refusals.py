@@ -8,6 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 from lambda_zip import lambda_os
 
+pytestmark = [pytest.mark.localstack]
+
 PROBE = """
 import ctypes, errno, json, os, time
 

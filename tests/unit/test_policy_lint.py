@@ -68,4 +68,6 @@ def test_a_wrong_statement_in_a_root_fails_lint(tmp_path: Path, capsys: pytest.C
         "RESOURCE_MISMATCH: s3:ListBucket needs arn:*:s3:::*",
         "FAIL envs/localstack: module.stack.module.batch_scoring.module.scoring_function.aws_iam_role_policy.this."
         "policy statement ListModels: RESOURCE_MISMATCH: s3:ListBucket needs arn:*:s3:::*",
+        "FAIL envs/localstack: module.stack.module.model_monitor.module.function.aws_iam_role_policy.this.policy "
+        "statement ListModels: RESOURCE_MISMATCH: s3:ListBucket needs arn:*:s3:::*",
     ]
