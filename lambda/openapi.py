@@ -232,6 +232,19 @@ def document(meta: dict[str, Any], max_rows: int, prefix: str = "") -> dict[str,
                     },
                 }
             },
+            f"{prefix}/monitoring": {
+                "get": {
+                    "operationId": "monitoring",
+                    "summary": "The monitor's latest report: traffic, input and prediction drift, quality per version",
+                    "responses": {
+                        "200": _json_response(
+                            "the report make monitor and the monitor's schedule write", {"type": "object"}
+                        ),
+                        "404": _error_response("monitoring is off, or the monitor has not run for this model yet"),
+                        "503": _error_response("no model can be loaded"),
+                    },
+                }
+            },
             **({} if prefix else _SERVICE_PATHS),
         },
         "components": {

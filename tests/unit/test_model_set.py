@@ -86,12 +86,13 @@ def test_named_metadata_and_openapi(both: ModuleType, call: Call, models_root: P
     validate(document)
     assert sorted(document["paths"]) == [
         "/models/boston/metadata",
+        "/models/boston/monitoring",
         "/models/boston/openapi.json",
         "/models/boston/predict",
     ]
     assert "crim" in document["components"]["schemas"]["Record"]["properties"]
     default_paths = call("GET", "/openapi.json")[2]["paths"]
-    assert sorted(default_paths) == ["/health", "/metadata", "/models", "/openapi.json", "/predict"]
+    assert sorted(default_paths) == ["/health", "/metadata", "/models", "/monitoring", "/openapi.json", "/predict"]
 
 
 @pytest.mark.parametrize("name", ["nosuch", "Bad%20Name", "..", "a" * 70])
