@@ -15,6 +15,8 @@ from capture_reader import read_records
 
 # Versions of a model.json looked through for an older model version (the bucket keeps model_version_days).
 MAX_MODEL_JSON_VERSIONS = 50
+# Object versions (model.rds and model.json of every name) looked through for a version published under another name.
+MAX_OTHER_OBJECT_VERSIONS = 1000
 
 
 @dataclass
@@ -98,14 +100,33 @@ class MonitorStore:
         return self._model_json[(model, version)]
 
     def _find_model_json(self, model: str, version: str) -> dict[str, Any] | None:
+        """Under the model's own name first; else under another published name (a model.json's name is the model
+        it captures as, so admission published as admission-challenger is captured, and reported, as admission)."""
         key = f"{self.models_prefix}{model}/model.json"
         answer = self.s3.list_object_versions(Bucket=self.model_bucket, Prefix=key, MaxKeys=MAX_MODEL_JSON_VERSIONS)
-        for item in answer.get("Versions", []):
-            if item["Key"] != key:
+        found = self._matching(answer, {key}, model, version)
+        if found is not None:
+            return found
+        answer = self.s3.list_object_versions(
+            Bucket=self.model_bucket, Prefix=self.models_prefix, MaxKeys=MAX_OTHER_OBJECT_VERSIONS
+        )
+        others = {
+            item["Key"]
+            for item in answer.get("Versions", [])
+            if item["Key"].endswith("/model.json")
+            and item["Key"] != key
+            and item["Key"].count("/") == self.models_prefix.count("/") + 1
+        }
+        return self._matching(answer, others, model, version)
+
+    def _matching(self, listed: dict[str, Any], keys: set[str], model: str, version: str) -> dict[str, Any] | None:
+        """The first listed model.json (object version) among keys that names this model and version."""
+        for item in listed.get("Versions", []):
+            if item["Key"] not in keys:
                 continue
             extra = {} if item.get("VersionId") in (None, "null") else {"VersionId": item["VersionId"]}
-            meta: dict[str, Any] = json.loads(self._read(self.model_bucket, key, **extra))
-            if meta.get("version") == version:
+            meta: dict[str, Any] = json.loads(self._read(self.model_bucket, item["Key"], **extra))
+            if meta.get("version") == version and meta.get("name", model) == model:
                 return meta
         return None
 

@@ -120,6 +120,19 @@ def admission_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def shifted_traffic(stack: LiveStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Real traffic for the monitor, shared by its e2e and browser tests: 2,000 requests to a refit of admission
+    with gre shifted by +150, captured and filed, truth for 500 of them sent, the monitor run
+    (tests/e2e/monitoring_traffic.py)."""
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    from monitoring_traffic import traffic
+
+    directory = tmp_path_factory.mktemp("shifted")
+    with traffic(stack, directory, training_rows="1:300", seed=1, gre_shift=150, with_truth=True) as run:
+        yield run
+
+
+@pytest.fixture(scope="session")
 def iris_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A three-class model whose output is every class's probability (randomForest on iris), in models/iris/."""
     out = tmp_path_factory.mktemp("models") / "iris"

@@ -200,6 +200,25 @@ def test_a_model_without_baseline_is_monitored_for_traffic_only(s3: FakeS3, buil
     assert "traffic only" in got["notes"][0]
 
 
+def test_a_version_published_under_another_name_is_monitored_with_its_baseline(s3: FakeS3, built_models: Path) -> None:
+    """Admission published as admission-challenger captures as admission: its model.json is found by name+version."""
+    challenger = {**model_json(built_models / "admission"), "version": "00000000000c"}
+    s3.put_object("models", "models/admission-challenger/model.json", json.dumps(challenger).encode())
+    s3.put_object("models", "models/admission-challenger/model.json", b'{"name": "admission", "version": "x"}')
+    s3.put_object(
+        "models", "models/boston/model.json", json.dumps({"name": "boston", "version": "00000000000b"}).encode()
+    )
+    put_capture(s3, records(600, gre_shift=150, seed=8), version="00000000000c")
+    put_capture(
+        s3, records(120, gre_shift=0, seed=9), version="00000000000b"
+    )  # boston's version, captured as admission
+    run(s3)
+    got = report(s3, "00000000000c")
+    assert got["baseline"] is True
+    assert got["drifted_inputs"] == ["gre"]
+    assert report(s3, "00000000000b")["baseline"] is False  # another model's model.json is not admission's
+
+
 def test_an_input_never_captured_is_reported_as_such(s3: FakeS3) -> None:
     recs = records(150, 0, seed=8)
     for r in recs:
