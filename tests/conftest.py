@@ -21,6 +21,7 @@ from localstack_client.session import Session
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(1, str(ROOT / "tests" / "model_matrix"))  # model_matrix: one train.R per model type
+sys.path.append(str(ROOT / "lambda"))  # the function's own stdlib-only readers (capture_reader), used to check S3
 
 import stack as stack_cli  # noqa: E402  (scripts/ is not a package)
 from model_matrix import r_reference, train_all  # noqa: E402

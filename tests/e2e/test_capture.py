@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 import truth as truth_cli  # scripts/, put on sys.path by tests/conftest.py
+from capture_reader import read_records  # lambda/, put on sys.path by tests/conftest.py
 
 pytestmark = [pytest.mark.localstack, pytest.mark.stack]
 
@@ -32,8 +33,8 @@ def captured(stack: Any) -> dict[str, dict[str, Any]]:
         for item in page.get("Contents", []):
             if item["Key"].startswith("capture/raw/"):
                 continue
-            for line in s3.get_object(Bucket=stack.monitoring_bucket, Key=item["Key"])["Body"].read().splitlines():
-                record = json.loads(line)
+            # The monitor's own reader: any object the monitor would read counts, whatever its format.
+            for record in read_records(s3.get_object(Bucket=stack.monitoring_bucket, Key=item["Key"])["Body"].read()):
                 record["_key"] = item["Key"]
                 found[record["request_id"]] = record
     return found
