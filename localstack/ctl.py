@@ -18,6 +18,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from iam_check import record  # where this LocalStack's AWS calls are recorded (one folder per port)
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / "build" / "venv" / "localstack" / "bin" / "python"
 SERVICES = ("s3", "iam", "sts", "lambda", "apigateway", "logs", "cloudwatch", "stepfunctions", "firehose", "events")
@@ -94,17 +96,12 @@ def environment(p: int) -> dict[str, str]:
             # for a free core (a burst on this small host) must not be timed out by LocalStack while they wait.
             "LAMBDA_RUNTIME_ENVIRONMENT_TIMEOUT": "600",
             # Every AWS request, for `make iam-check` (the executor plugin's recorder).
-            "IAM_CALLS_FILE": str(calls_file()),
+            "IAM_CALLS_FILE": str(record.calls_file(p)),
         }
     )
     for key in ("home", "tmp", "filesystem", "config"):
         (d / key).mkdir(parents=True, exist_ok=True)
     return env
-
-
-def calls_file() -> Path:
-    """Where the recorder writes the AWS calls; IAM_CALLS_FILE overrides it."""
-    return Path(os.environ.get("IAM_CALLS_FILE") or ROOT / "build" / "iam" / "calls.jsonl")
 
 
 def log_tail(p: int, lines: int = 30) -> str:
@@ -134,7 +131,7 @@ def up() -> None:
     d = state_dir(p)
     env = environment(p)
     # A new LocalStack has no stacks: the IAM check's copies of earlier states describe nothing that runs now.
-    shutil.rmtree(calls_file().parent / "states", ignore_errors=True)
+    shutil.rmtree(record.states_dir(p), ignore_errors=True)
     started = time.monotonic()
     with open(d / "localstack.log", "ab") as log:
         proc = subprocess.Popen(

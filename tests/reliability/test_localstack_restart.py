@@ -40,8 +40,6 @@ def ctl(command: str, port: int) -> None:
 def test_make_up_recovers_the_stack_after_a_localstack_restart(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     port = free_port()
     monkeypatch.setenv("LOCALSTACK_PORT", str(port))
-    # This LocalStack's calls go to a file of its own: starting it must not empty the session's record for iam-check.
-    monkeypatch.setenv("IAM_CALLS_FILE", str(tmp_path / "iam" / "calls.jsonl"))
     spec = stack_cli.StackSpec(name=f"r{uuid.uuid4().hex[:8]}", model_name="admission")
     stack_json = tmp_path / "stack.json"
     ctl("up", port)
