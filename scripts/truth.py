@@ -1,10 +1,10 @@
 """`make truth MODEL=<name> INPUT=labels.csv`: check a ground-truth CSV against the model, then upload it.
 
-Columns: request_id and the output's name (the id the API returned with each prediction), or file, row and the
-output's name (batch-scoring rows: the input key and the 0-based row number). Labels must be among the model's
-labels, numbers finite; no key twice. A bad file gets one line saying what to fix and nothing is uploaded. The file
-lands in s3://<monitoring bucket>/truth/<model>/<id>.csv, where id is a hash of its content: uploading the same
-file again changes nothing.
+Columns: request_id and the output's name (the id the API returned with each prediction; add row, 0-based, for
+the rows of a multi-row request), or file, row and the output's name (batch-scoring rows: the input key and the
+0-based row number). Labels must be among the model's labels, numbers finite; no key twice. A bad file gets one
+line saying what to fix and nothing is uploaded. The file lands in s3://<monitoring bucket>/truth/<model>/<id>.csv,
+where id is a hash of its content: uploading the same file again changes nothing.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def check(data: bytes, meta: dict[str, Any]) -> int:
     header = [field.strip() for field in next(reader, [])]
     if header == [] or not any(header):
         raise BadTruth(f"the file is empty; its first line must be request_id,{name} (or file,row,{name})")
-    keys = ["request_id"] if "request_id" in header else ["file", "row"]
+    # A row of a multi-row request is named by its request id and its 0-based row; a batch-scoring row by file and row.
+    keys = (["request_id", "row"] if "row" in header else ["request_id"]) if "request_id" in header else ["file", "row"]
     missing = [column for column in [*keys, name] if column not in header]
     if missing:
         raise BadTruth(
@@ -73,8 +74,8 @@ def check(data: bytes, meta: dict[str, Any]) -> int:
         key = tuple(row[p].strip() for p in positions)
         if not all(key):
             raise BadTruth(f"line {line} has no {' or '.join(keys)}")
-        if keys == ["file", "row"] and not (key[1].isdigit()):
-            raise BadTruth(f"line {line}: row must be a row number (0 for the first data row), got {key[1]!r}")
+        if keys[-1] == "row" and not key[-1].isdigit():
+            raise BadTruth(f"line {line}: row must be a row number (0 for the first row), got {key[-1]!r}")
         if key in seen:
             raise BadTruth(f"line {line} labels {', '.join(key)} again (first on line {seen[key]}); keep one")
         seen[key] = line

@@ -2,9 +2,9 @@
 through the API, their capture records waited for in the monitoring bucket, truth sent with `make truth`'s code,
 the monitor run for today (UTC).
 
-Truth is sent by request id (`make truth` takes request_id,<output>), so the rows to be labelled go as single-row
-requests and the others in batches: on LocalStack every request is one Firehose record and one object the filing
-function files, and 2,000 single-row requests took about 6 minutes to send and file.
+The rows go in batches (on LocalStack every request is one Firehose record and one object the filing function
+files: 2,000 single-row requests took about 6 minutes), and truth names each labelled row by its request id and
+its row in that request (`make truth` takes request_id,row,<output>).
 
 Each run is served by its own admission version (a refit on its own training rows: same inputs, another version),
 and capture records carry model.json's name and version, so a run's records are its own: neither another run's nor
@@ -58,7 +58,7 @@ class TrafficRun:
     sent: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # request id -> the rows sent
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # request id -> the API's predictions
     captured: dict[str, dict[str, Any]] = field(default_factory=dict)  # request id -> its capture record
-    labels: dict[str, str] = field(default_factory=dict)  # request id -> the truth sent for it
+    labels: dict[tuple[str, int], str] = field(default_factory=dict)  # (request id, row) -> the truth sent for it
     result: dict[str, Any] = field(default_factory=dict)  # the monitor's answer
     report: dict[str, Any] = field(default_factory=dict)  # this version's report, as written to S3
 
@@ -124,8 +124,8 @@ def published(stack: Any, model_dir: Path) -> Iterator[str]:
                 s3.delete_object(Bucket=bucket.bucket, Key=key, VersionId=entry["VersionId"])
 
 
-def send(stack: Any, run: TrafficRun, rows: list[dict[str, Any]], single: int) -> None:
-    """POST /models/<name>/predict: the first `single` rows one per request, the others BATCH_ROWS per request."""
+def send(stack: Any, run: TrafficRun, rows: list[dict[str, Any]]) -> None:
+    """POST /models/<name>/predict, BATCH_ROWS rows per request."""
     local = threading.local()
     url = f"{stack.api_url}/models/{run.name}/predict"
 
@@ -140,8 +140,7 @@ def send(stack: Any, run: TrafficRun, rows: list[dict[str, Any]], single: int) -
         assert len(body["predictions"]) == len(chunk)
         return body["request_id"], chunk, body["predictions"]
 
-    chunks = [[row] for row in rows[:single]]
-    chunks += [rows[start : start + BATCH_ROWS] for start in range(single, len(rows), BATCH_ROWS)]
+    chunks = [rows[start : start + BATCH_ROWS] for start in range(0, len(rows), BATCH_ROWS)]
     with ThreadPoolExecutor(SENDERS) as pool:
         for request_id, chunk, predictions in pool.map(post, chunks):
             run.sent[request_id] = chunk
@@ -179,12 +178,13 @@ def wait_for_capture(stack: Any, run: TrafficRun) -> None:
 
 
 def send_truth(stack: Any, run: TrafficRun, directory: Path, seed: int) -> None:
-    """Random labels for TRUTH_ROWS of the requests, uploaded as `make truth MODEL=admission` does."""
+    """Random labels for TRUTH_ROWS of the sent rows (request id and row), uploaded as `make truth` does."""
     rng = random.Random(seed)
-    single = sorted(rid for rid, rows in run.sent.items() if len(rows) == 1)
-    run.labels = {rid: rng.choice(["admitted", "rejected"]) for rid in rng.sample(single, TRUTH_ROWS)}
+    rows = sorted((rid, row) for rid, sent in run.sent.items() for row in range(len(sent)))
+    run.labels = {key: rng.choice(["admitted", "rejected"]) for key in rng.sample(rows, TRUTH_ROWS)}
     path = directory / f"labels-{run.version}.csv"
-    path.write_text("request_id,admit\n" + "".join(f"{rid},{label}\n" for rid, label in run.labels.items()))
+    lines = "".join(f"{rid},{row},{label}\n" for (rid, row), label in run.labels.items())
+    path.write_text("request_id,row,admit\n" + lines)
     truth_cli.upload({**stack.outputs, "endpoint": stack.endpoint}, "admission", path)
 
 
@@ -209,7 +209,7 @@ def traffic(
     with published(stack, model_dir) as name:
         run = TrafficRun(name=name, meta=meta, day=datetime.now(UTC).date().isoformat())
         started = time.monotonic()
-        send(stack, run, rows, single=TRUTH_ROWS if with_truth else 0)
+        send(stack, run, rows)
         sent_s = time.monotonic() - started
         wait_for_capture(stack, run)
         total_s = time.monotonic() - started

@@ -149,6 +149,8 @@ def truth_stack(stack: Any) -> dict[str, Any]:
         ("request_id,admit\nr1,maybe\n", "line 2: admit must be one of rejected, admitted, got 'maybe'"),
         ("request_id,admit\nr1,admitted\nr1,rejected\n", "line 3 labels r1 again (first on line 2)"),
         ("file,row,admit\nin/a.csv,first,admitted\n", "line 2: row must be a row number"),
+        ("request_id,row,admit\nr1,x,admitted\n", "line 2: row must be a row number"),
+        ("request_id,row,admit\nr1,0,admitted\nr1,1,admitted\nr1,0,rejected\n", "line 4 labels r1, 0 again"),
         ("request_id,admit\n", "the file has a header but no rows"),
     ],
 )

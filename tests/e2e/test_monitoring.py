@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.localstack, pytest.mark.stack, pytest.mark.slow]
 def test_the_capture_holds_every_request_as_answered(shifted_traffic: TrafficRun) -> None:
     run = shifted_traffic
     assert run.captured.keys() == run.sent.keys()
-    assert sorted(len(rows) for rows in run.sent.values()) == [1] * TRUTH_ROWS + [BATCH_ROWS] * 3
+    assert sorted(len(rows) for rows in run.sent.values()) == [BATCH_ROWS] * (ROWS // BATCH_ROWS)
     for request_id, rows in run.sent.items():
         record = run.captured[request_id]
         assert (record["model"], record["version"], record["route"], record["status"], record["rows"]) == (
@@ -74,8 +74,8 @@ def test_an_unshifted_control_flags_nothing(stack: Any, tmp_path: Path, shifted_
 def test_truth_for_500_rows_gives_the_accuracy_r_computes(shifted_traffic: TrafficRun) -> None:
     run = shifted_traffic
     labelled = sorted(run.labels)
-    probability = [run.captured[rid]["outputs"][0]["probability"] for rid in labelled]
-    labels = [run.labels[rid] for rid in labelled]
+    probability = [run.captured[rid]["outputs"][row]["probability"] for rid, row in labelled]
+    labels = [run.labels[key] for key in labelled]
     code = (
         "args <- commandArgs(TRUE); p <- jsonlite::fromJSON(args[1]); y <- jsonlite::fromJSON(args[2]); "
         'cat(jsonlite::toJSON(mean(ifelse(p >= 0.5, "admitted", "rejected") == y), digits = NA, auto_unbox = TRUE))'
