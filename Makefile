@@ -58,7 +58,7 @@ score: setup  ## Score a CSV with the running stack (make score INPUT=file.csv [
 	@$(PY) scripts/score.py "$(INPUT)" $(if $(filter command line environment,$(origin MODEL)),--model "$(MODEL)")
 
 .PHONY: truth
-truth: setup  ## Upload ground truth for MODEL: make truth MODEL=<name> INPUT=labels.csv (request_id or file,row; and the output)
+truth: setup  ## Upload ground truth for MODEL: make truth MODEL=<name> INPUT=labels.csv (request_id[,row] or file,row; and the output)
 	@$(PY) scripts/truth.py "$(INPUT)" --model "$(MODEL)"
 
 .PHONY: monitor
