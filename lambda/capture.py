@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from logs import log
+from settings import number
 from validation import Input
 
 MARKER = "capture"  # readers keep only JSON lines whose object has "capture": 1
@@ -37,19 +38,6 @@ class Settings:
         return self.enabled and (self.percent >= 100 or random.random() * 100 < self.percent)
 
 
-def _number(name: str, raw: str, default: float, low: float, high: float) -> float:
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:  # also false for NaN
-        log("error", f"{name}={raw!r} is not a number from {low:g} to {high:g}; using {default:g}")
-        return default
-    return value
-
-
 @lru_cache(maxsize=16)
 def _parse(enabled: str, percent: str, exclude: str, batch_rows: str) -> Settings:
     switch = enabled.strip().lower()
@@ -57,9 +45,9 @@ def _parse(enabled: str, percent: str, exclude: str, batch_rows: str) -> Setting
         log("error", f"CAPTURE={enabled!r} is not on or off; capture stays on")
     return Settings(
         enabled=switch not in ("off", "false", "0"),
-        percent=_number("CAPTURE_PERCENT", percent, 100.0, 0.0, 100.0),
+        percent=number("CAPTURE_PERCENT", percent, 100.0, 0.0, 100.0),
         exclude=frozenset(name.strip() for name in exclude.split(",") if name.strip()),
-        batch_rows=int(_number("CAPTURE_BATCH_ROWS", batch_rows, DEFAULT_BATCH_ROWS, 0, 1_000_000)),
+        batch_rows=int(number("CAPTURE_BATCH_ROWS", batch_rows, DEFAULT_BATCH_ROWS, 0, 1_000_000)),
     )
 
 
