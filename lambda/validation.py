@@ -9,10 +9,12 @@ from responses import ApiError
 
 # Numbers may arrive as strings (the 2017 client sent {"gre": "800"}); only plain decimal notation counts.
 # The exponent and length bounds keep every string the OpenAPI document allows a finite double.
-NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,2})?\s*$"
+# ASCII classes, not \s and \d: Python's re and ECMAScript disagree on those, and float() refuses "0\x1f".
+_SPACE = "[ \\t\\n\\r]*"
+NUMBER_PATTERN = rf"^{_SPACE}[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{{1,2}})?{_SPACE}$"
 NUMBER_MAX_LENGTH = 40
 # Nine digits always fit R's 32-bit integers.
-INTEGER_PATTERN = r"^\s*[-+]?\d{1,9}\s*$"
+INTEGER_PATTERN = rf"^{_SPACE}[-+]?[0-9]{{1,9}}{_SPACE}$"
 # The largest finite double: JSON numbers beyond it are refused, and the document says so.
 FLOAT_MAX = 1.7976931348623157e308
 # The same bound as the document's decimal text means it: a JSON integer just beyond it would round to FLOAT_MAX.
@@ -80,6 +82,8 @@ class Input:
             number = float(value)
         except OverflowError:
             number = math.inf
+        except ValueError as error:  # the pattern should have refused it; a user's text is never a 500
+            raise Invalid("type", f"{self.name} must be a number, got the string {value!r}") from error
         if isinstance(value, int) and abs(value) > FLOAT_MAX_DECIMAL:
             number = math.inf
         if not math.isfinite(number):

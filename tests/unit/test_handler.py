@@ -237,6 +237,9 @@ def test_malformed_bodies_get_400(admission: ModuleType, call: Call, raw: str, c
         pytest.param({"gpa": "1e999"}, "gpa", "type", id="infinite string"),
         pytest.param({"gpa": ".1E400"}, "gpa", "type", id="three-digit exponent string"),
         pytest.param({"gpa": "1" * 41}, "gpa", "type", id="over-long number string"),
+        pytest.param({"gre": "0\x1f"}, "gre", "type", id="control character float() refuses"),
+        pytest.param({"gre": "0\u00a0"}, "gre", "type", id="non-ASCII space"),
+        pytest.param({"gre": "\u0663"}, "gre", "type", id="non-ASCII digit"),
         pytest.param({"gpa": 10**400}, "gpa", "type", id="integer beyond a double"),
         pytest.param({"gpa": -(17976931348623157 * 10**292 + 1)}, "gpa", "type", id="integer just beyond the bound"),
         pytest.param({"gpa": True}, "gpa", "type", id="boolean for a number"),
@@ -549,6 +552,20 @@ def test_numeric_strings_the_document_allows_are_served(
     record = {**example(built_models / "admission"), "gpa": text}
     OAS30Validator({"$ref": "#/components/schemas/Record", "components": document["components"]}).validate(record)
     assert call("POST", "/predict", record)[0] == 200
+
+
+@pytest.mark.parametrize("text", ["0\x1f", "1\u00a0", "\u0663", "1_000"])
+def test_numeric_strings_the_document_refuses_get_422(
+    admission: ModuleType, call: Call, built_models: Path, text: str
+) -> None:
+    from openapi_schema_validator import OAS30Validator
+
+    document = call("GET", "/openapi.json")[2]
+    record = {**example(built_models / "admission"), "gpa": text}
+    assert not OAS30Validator({"$ref": "#/components/schemas/Record", "components": document["components"]}).is_valid(
+        record
+    )
+    assert_error(call("POST", "/predict", record), 422, "invalid_input")
 
 
 def test_bad_settings_fall_back_to_defaults(serve: Callable[..., ModuleType], call: Call, built_models: Path) -> None:
