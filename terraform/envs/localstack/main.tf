@@ -1,8 +1,9 @@
-# LocalStack accepts any credentials; these are not secrets.
+# LocalStack accepts any credentials; the default ones are not secrets.
 provider "aws" {
   region     = var.region
-  access_key = "test"
-  secret_key = "test"
+  access_key = var.credentials.access_key
+  secret_key = var.credentials.secret_key
+  token      = var.credentials.token
 
   s3_use_path_style           = true
   skip_credentials_validation = true

@@ -14,3 +14,14 @@ variable "region" {
   description = "Region LocalStack emulates."
   default     = "us-east-1"
 }
+
+variable "credentials" {
+  type = object({
+    access_key = string
+    secret_key = string
+    token      = optional(string)
+  })
+  description = "What Terraform signs its LocalStack requests with: the account's test keys, or a role's (AssumeRole) so that make iam-check checks the provider's calls against that role's policy."
+  default     = { access_key = "test", secret_key = "test" }
+  sensitive   = true
+}

@@ -14,8 +14,12 @@ locals {
     log_groups = [
       "arn:${local.p}:logs:${local.r}:${local.a}:log-group:/aws/lambda/${local.n}-*",
       "arn:${local.p}:logs:${local.r}:${local.a}:log-group:/aws/apigateway/${local.n}/*",
+      "arn:${local.p}:logs:${local.r}:${local.a}:log-group:/aws/vendedlogs/states/${local.n}-*",
     ]
-    alarms = ["arn:${local.p}:cloudwatch:${local.r}:${local.a}:alarm:${local.n}-*"]
+    state_machines   = ["arn:${local.p}:states:${local.r}:${local.a}:stateMachine:${local.n}-*"]
+    delivery_streams = ["arn:${local.p}:firehose:${local.r}:${local.a}:deliverystream/${local.n}-*"]
+    rules            = ["arn:${local.p}:events:${local.r}:${local.a}:rule/${local.n}-*"]
+    alarms           = ["arn:${local.p}:cloudwatch:${local.r}:${local.a}:alarm:${local.n}-*"]
     apigateway = [for path in ["/restapis", "/restapis/*", "/account", "/apikeys", "/apikeys/*", "/usageplans", "/usageplans/*", "/tags/*"] :
       "arn:${local.p}:apigateway:${local.r}::${path}"
     ]
@@ -60,11 +64,18 @@ locals {
         Condition = { ArnEquals = { "iam:PolicyARN" = "arn:${local.p}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs" } }
       },
       {
-        Sid       = "PassStackRoles"
-        Effect    = "Allow"
-        Action    = ["iam:PassRole"]
-        Resource  = local.arns.roles
-        Condition = { StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "apigateway.amazonaws.com"] } }
+        Sid      = "PassStackRoles"
+        Effect   = "Allow"
+        Action   = ["iam:PassRole"]
+        Resource = local.arns.roles
+        Condition = {
+          StringEquals = {
+            "iam:PassedToService" = [
+              "lambda.amazonaws.com", "apigateway.amazonaws.com", "states.amazonaws.com", "firehose.amazonaws.com",
+              "logs.amazonaws.com",
+            ]
+          }
+        }
       },
       {
         Sid    = "StackLogGroups"
@@ -72,8 +83,51 @@ locals {
         Action = [
           "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
           "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup", "logs:ListTagsLogGroup",
+          "logs:PutSubscriptionFilter", "logs:DeleteSubscriptionFilter", "logs:DescribeSubscriptionFilters",
         ]
         Resource = flatten([for g in local.arns.log_groups : [g, "${g}:*"]])
+      },
+      {
+        Sid    = "StackStateMachines"
+        Effect = "Allow"
+        Action = [
+          "states:CreateStateMachine", "states:UpdateStateMachine", "states:DeleteStateMachine",
+          "states:DescribeStateMachine", "states:ListStateMachineVersions", "states:TagResource",
+          "states:UntagResource", "states:ListTagsForResource",
+        ]
+        Resource = local.arns.state_machines
+      },
+      {
+        Sid    = "StackDeliveryStreams"
+        Effect = "Allow"
+        Action = [
+          "firehose:CreateDeliveryStream", "firehose:DeleteDeliveryStream", "firehose:DescribeDeliveryStream",
+          "firehose:UpdateDestination", "firehose:TagDeliveryStream", "firehose:UntagDeliveryStream",
+          "firehose:ListTagsForDeliveryStream",
+        ]
+        Resource = local.arns.delivery_streams
+      },
+      {
+        Sid    = "StackSchedules"
+        Effect = "Allow"
+        Action = [
+          "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule",
+          "events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource",
+          "events:UntagResource", "events:ListTagsForResource",
+        ]
+        Resource = local.arns.rules
+      },
+      {
+        # Checking a definition, and the log delivery Step Functions sets up for the state machine's logging,
+        # have no resource-level permission in AWS (the Step Functions developer guide, "Logging"): only "*".
+        Sid    = "StepFunctionsDefinitionAndLogging"
+        Effect = "Allow"
+        Action = [
+          "states:ValidateStateMachineDefinition", "logs:CreateLogDelivery", "logs:GetLogDelivery",
+          "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies",
+        ]
+        Resource = ["*"]
       },
       {
         Sid      = "StackAlarms"
@@ -141,11 +195,29 @@ locals {
       {
         Sid      = "StackLogGroups"
         Effect   = "Allow"
-        Action   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup"]
+        Action   = ["logs:ListTagsForResource", "logs:ListTagsLogGroup", "logs:DescribeSubscriptionFilters"]
         Resource = flatten([for g in local.arns.log_groups : [g, "${g}:*"]])
       },
       { Sid = "DescribeLogGroups", Effect = "Allow", Action = ["logs:DescribeLogGroups"], Resource = ["*"] },
       { Sid = "StackAlarms", Effect = "Allow", Action = ["cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"], Resource = local.arns.alarms },
+      {
+        Sid      = "StackStateMachines"
+        Effect   = "Allow"
+        Action   = ["states:DescribeStateMachine", "states:ListStateMachineVersions", "states:ListTagsForResource"]
+        Resource = local.arns.state_machines
+      },
+      {
+        Sid      = "StackDeliveryStreams"
+        Effect   = "Allow"
+        Action   = ["firehose:DescribeDeliveryStream", "firehose:ListTagsForDeliveryStream"]
+        Resource = local.arns.delivery_streams
+      },
+      {
+        Sid      = "StackSchedules"
+        Effect   = "Allow"
+        Action   = ["events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"]
+        Resource = local.arns.rules
+      },
       { Sid = "StackApi", Effect = "Allow", Action = ["apigateway:GET"], Resource = local.arns.apigateway },
       {
         Sid      = "StackSiteDistribution"

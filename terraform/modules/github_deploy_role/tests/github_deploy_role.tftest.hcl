@@ -64,7 +64,7 @@ run "permissions_limited_to_the_stack_and_its_state" {
   assert {
     condition = alltrue(flatten([
       for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : [for r in s.Resource : r != "*"]
-      if !contains(["DescribeLogGroups", "CreateSiteDistribution"], s.Sid)
+      if !contains(["DescribeLogGroups", "CreateSiteDistribution", "StepFunctionsDefinitionAndLogging"], s.Sid)
     ]))
     error_message = "No deploy statement may name every resource, except for actions AWS cannot limit to one."
   }
@@ -72,7 +72,7 @@ run "permissions_limited_to_the_stack_and_its_state" {
   assert {
     condition = toset(flatten([
       for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Action if contains(s.Resource, "*")
-    ])) == toset(["logs:DescribeLogGroups", "cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy"])
+    ])) == toset(["logs:DescribeLogGroups", "cloudfront:CreateDistribution", "cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy", "states:ValidateStateMachineDefinition", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies"])
     error_message = "Only actions without resource-level permission (the IAM catalogue) are granted on every resource."
   }
 
@@ -80,9 +80,9 @@ run "permissions_limited_to_the_stack_and_its_state" {
     condition = alltrue(flatten([
       for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : [
         for r in s.Resource : strcontains(r, "rmodel-") || strcontains(r, "/aws/apigateway/rmodel/")
-      ] if contains(["StackBuckets", "StackFunctions", "StackRoles", "StackRoleManagedPolicy", "PassStackRoles", "StackLogGroups", "StackAlarms"], s.Sid)
+      ] if contains(["StackBuckets", "StackFunctions", "StackRoles", "StackRoleManagedPolicy", "PassStackRoles", "StackLogGroups", "StackAlarms", "StackStateMachines", "StackDeliveryStreams", "StackSchedules"], s.Sid)
     ]))
-    error_message = "Buckets, functions, roles, log groups and alarms are reachable only by the stack's name prefix."
+    error_message = "Buckets, functions, roles, log groups, alarms, state machines, delivery streams and schedules are reachable only by the stack's name prefix."
   }
 
   assert {
@@ -115,9 +115,9 @@ run "permissions_limited_to_the_stack_and_its_state" {
 
   assert {
     condition = [for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s.Condition if s.Sid == "PassStackRoles"][0] == {
-      StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "apigateway.amazonaws.com"] }
+      StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "apigateway.amazonaws.com", "states.amazonaws.com", "firehose.amazonaws.com", "logs.amazonaws.com"] }
     }
-    error_message = "The stack's roles may be passed only to Lambda and API Gateway."
+    error_message = "The stack's roles may be passed only to the services that run as them: Lambda, API Gateway, Step Functions, Firehose and CloudWatch Logs."
   }
 
   assert {
