@@ -195,21 +195,25 @@ def _fill_each(template: str, values: Mapping[str, Any]) -> list[str]:
     return [arn for item in items for arn in _fill_each(template, {**values, name: item})]
 
 
-def _api_gateway(parameters: Parameters, region: str) -> list[Request]:
+@cache
+def _api_gateway_model() -> Any:
     import botocore.session
 
+    return botocore.session.get_session().get_service_model("apigateway")
+
+
+def _api_gateway(operation_name: str, parameters: Parameters, region: str) -> list[Request]:
     try:
-        model = botocore.session.get_session().get_service_model("apigateway")
-        operation = model.operation_model(parameters["__operation__"])
+        operation = _api_gateway_model().operation_model(operation_name)
     except Exception as error:
-        raise Unmapped(f"apigateway:{parameters['__operation__']} (not in botocore's model)") from error
+        raise Unmapped(f"apigateway:{operation_name} (not in botocore's model)") from error
     path = operation.http["requestUri"].split("?")[0]
-    for member, shape in operation.input_shape.members.items():
-        placeholder = shape.serialization.get("name")
+    members = operation.input_shape.members if operation.input_shape is not None else {}
+    for member, shape in members.items():
         if shape.serialization.get("location") == "uri" and member in parameters:
-            path = path.replace(f"{{{placeholder}}}", str(parameters[member]))
+            path = path.replace(f"{{{shape.serialization.get('name')}}}", str(parameters[member]))
     if "{" in path:
-        raise Unmapped(f"apigateway:{parameters['__operation__']} (path {path} not filled from the parameters)")
+        raise Unmapped(f"apigateway:{operation_name} (path {path} not filled from the parameters)")
     return [Request(f"apigateway:{operation.http['method']}", f"arn:aws:apigateway:{region}::{path}", ())]
 
 
@@ -218,7 +222,7 @@ def requests_by_rule(call: Mapping[str, Any], where: Mapping[str, str]) -> list[
     service, operation = call["service"], call["operation"]
     parameters = dict(call.get("parameters") or {})
     if service == "apigateway":
-        found = _api_gateway({**parameters, "__operation__": operation}, where["Region"])
+        found = _api_gateway(operation, parameters, where["Region"])
     else:
         action = _action_name(service, operation)
         found = [Request(action, arn, ()) for arn in _resources(service, action, parameters, where)]

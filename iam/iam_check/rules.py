@@ -36,7 +36,8 @@ RULES: tuple[Rule, ...] = (
         "deployer-and-tests",
         "Requests signed with the account's root test credentials: Terraform's apply and destroy, `make up` and the "
         "tests' own set-up and assertions. They act as the account administrator, not as a role of the stack "
-        "(Terraform is checked as the deploy and plan roles where tests/terraform/test_terraform_apply.py runs it as them).",
+        "(tests/terraform/test_terraform_apply.py runs Terraform as the deploy and plan roles, and those calls are "
+        "checked).",
         lambda call: _caller(call) and not call.get("internal"),
     ),
 )
@@ -93,6 +94,26 @@ RULES += (
         "with the subscription's role. AWS checks the destination itself, with no call by that role, which may only "
         "put records (firehose:PutRecord, firehose:PutRecordBatch).",
         _subscription_destination_check,
+    ),
+)
+
+
+def _account_lookup_by_user_name(call: Call) -> bool:
+    return (
+        call["principal"]["type"] == "role"
+        and (call["service"], call["operation"]) == ("iam", "GetUser")
+        and not (call.get("parameters") or {}).get("UserName")
+        and call.get("error") == "ValidationError"
+    )
+
+
+RULES += (
+    Rule(
+        "provider-account-lookup",
+        "The AWS provider first asks iam:GetUser for the account, which only IAM users can answer: AWS refuses a "
+        "role's session with ValidationError, as LocalStack does, and the provider goes on to "
+        "sts:GetCallerIdentity, which needs no permission. The deploy and plan roles are not given iam:GetUser.",
+        _account_lookup_by_user_name,
     ),
 )
 

@@ -246,3 +246,38 @@ def test_the_executor_tests_role_is_left_out_and_said_so(tmp_path: Path, capsys:
     (tmp_path / "calls.jsonl").write_text("".join(json.dumps(c) + "\n" for c in calls))
     assert main(["--calls", str(tmp_path / "calls.jsonl"), "--states", str(states), "--report", str(tmp_path)]) == 0
     assert "left out 1 calls: executor-test-role: " in capsys.readouterr().out
+
+
+# The GitHub deploy role: calls the AWS provider made as that role on LocalStack, and the roles' state.
+
+
+def deploy_fixture() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    state = json.loads((FIXTURES / "deploy_roles.tfstate").read_text())
+    calls = [json.loads(line) for line in (FIXTURES / "deploy_calls.jsonl").read_text().splitlines()]
+    return state, calls
+
+
+def test_the_providers_calls_as_the_deploy_role_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state, calls = deploy_fixture()
+    assert run_check(tmp_path, capsys, state=state, calls=calls) == (0, [])
+
+
+def test_a_role_the_deploy_role_may_not_pass_to_firehose_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, calls = deploy_fixture()
+    for resource in state["resources"]:
+        for instance in resource["instances"] if resource["type"] == "aws_iam_role_policy" else []:
+            policy = json.loads(instance["attributes"]["policy"])
+            for statement in policy["Statement"]:
+                if statement.get("Sid") == "PassStackRoles":
+                    services = statement["Condition"]["StringEquals"]["iam:PassedToService"]
+                    services.remove("firehose.amazonaws.com")
+            instance["attributes"]["policy"] = json.dumps(policy)
+    status, problems = run_check(tmp_path, capsys, state=state, calls=calls)
+    assert status == 1
+    assert problems == [
+        f"DENIED role github-demo-deploy: iam:PassRole on arn:aws:iam::{ACCOUNT}:role/demo-capture-firehose, "
+        "iam:PassedToService='firehose.amazonaws.com': no statement of its identity policies (apply-demo) allows it; "
+        f"missing statement: Allow iam:PassRole on arn:aws:iam::{ACCOUNT}:role/demo-capture-firehose"
+    ]
