@@ -174,6 +174,7 @@ module "batch_scoring" {
   rows_per_chunk        = var.batch_rows_per_chunk
   max_concurrency       = var.batch_max_concurrency
   max_input_mb          = var.batch_max_input_mb
+  lifecycle_rules       = var.bucket_lifecycle_rules
   environment           = local.capture_environment
   log_retention_days    = var.log_retention_days
   alarm_actions         = var.alarm_actions

@@ -26,8 +26,10 @@ output "function_name" {
 output "noncurrent_version_days" {
   description = "Days each bucket keeps replaced object versions (null: kept until deleted, no lifecycle rule)."
   value = {
-    models    = module.model_bucket.noncurrent_version_days
-    artifacts = module.artifact_bucket.noncurrent_version_days
+    models     = module.model_bucket.noncurrent_version_days
+    artifacts  = module.artifact_bucket.noncurrent_version_days
+    batch      = module.batch_scoring.noncurrent_version_days
+    monitoring = module.capture.noncurrent_version_days
   }
 }
 

@@ -131,10 +131,11 @@ locals {
 module "bucket" {
   source = "../private_bucket"
 
-  name          = var.bucket_name
-  versioning    = true
-  force_destroy = var.force_destroy
-  tags          = var.tags
+  name            = var.bucket_name
+  versioning      = true
+  lifecycle_rules = var.lifecycle_rules
+  force_destroy   = var.force_destroy
+  tags            = var.tags
 }
 
 # The API's own code and model, as a second function: its own role, timeout and concurrency, so a

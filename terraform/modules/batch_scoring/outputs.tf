@@ -42,3 +42,8 @@ output "definition" {
   description = "The state machine's definition (Amazon States Language, JSON)."
   value       = aws_sfn_state_machine.this.definition
 }
+
+output "noncurrent_version_days" {
+  description = "Days the batch bucket keeps replaced versions; null when it has no lifecycle rule."
+  value       = module.bucket.noncurrent_version_days
+}

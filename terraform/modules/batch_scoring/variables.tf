@@ -101,6 +101,12 @@ variable "alarm_actions" {
   default     = []
 }
 
+variable "lifecycle_rules" {
+  type        = bool
+  description = "Give the batch bucket its lifecycle rule (expire replaced versions, abort stale uploads); LocalStack stacks turn it off, as the AWS provider waits ~55 s after writing one."
+  default     = true
+}
+
 variable "force_destroy" {
   type        = bool
   description = "Let destroy delete the batch bucket while it still holds files."

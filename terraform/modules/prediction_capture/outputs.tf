@@ -22,3 +22,8 @@ output "raw_prefix" {
   description = "Where Firehose writes before filing."
   value       = local.raw_prefix
 }
+
+output "noncurrent_version_days" {
+  description = "Days the monitoring bucket keeps replaced versions; null when it has no lifecycle rule."
+  value       = module.bucket.noncurrent_version_days
+}

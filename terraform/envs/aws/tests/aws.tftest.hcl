@@ -33,7 +33,7 @@ run "buckets_keep_their_lifecycle_rules" {
   command = plan
 
   assert {
-    condition     = module.stack.noncurrent_version_days == { models = 90, artifacts = 90 }
-    error_message = "On AWS both buckets must delete replaced versions after 90 days (their lifecycle rule)."
+    condition     = module.stack.noncurrent_version_days == { models = 90, artifacts = 90, batch = 90, monitoring = 7 }
+    error_message = "On AWS every versioned bucket must delete replaced versions (its lifecycle rule): after 90 days, the monitoring bucket's after 7."
   }
 }
