@@ -24,6 +24,9 @@ from validation import Input
 
 MARKER = "capture"  # readers keep only JSON lines whose object has "capture": 1
 DEFAULT_BATCH_ROWS = 100
+# A CloudWatch Logs event holds at most 256 KB (Lambda splits a longer line, and the halves are not JSON): a larger
+# record is written as parts of consecutive rows, each under this size, the rows of the request told by first_row.
+MAX_RECORD_BYTES = 200_000
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,45 @@ def out_of_range(inputs: Sequence[Input], columns: Sequence[Sequence[Any]], rows
     return count
 
 
+def _line(record: dict[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":"), default=str)
+
+
+def parts(record: dict[str, Any], limit: int = MAX_RECORD_BYTES) -> list[str]:
+    """The record as one line, or as parts of consecutive rows when one line would pass the limit.
+
+    Every part repeats the request's fields; `first_row` is the row (of the request, or of the batch file) of its
+    first row, `part`/`parts` number it. Traffic (status, handler time, out-of-range count) counts part 0 only."""
+    line = _line(record)
+    rows = len(record.get("inputs") or ())
+    if len(line.encode()) <= limit or rows < 2:
+        return [line]
+    count = 2
+    while True:
+        size = -(-rows // count)  # rows per part, rounded up
+        chunks = [range(start, min(start + size, rows)) for start in range(0, rows, size)]
+        lines = [
+            _line(
+                {
+                    **record,
+                    "rows": len(chunk),
+                    "inputs": record["inputs"][chunk.start : chunk.stop],
+                    "outputs": record["outputs"][chunk.start : chunk.stop],
+                    "out_of_range": record.get("out_of_range", 0) if number == 0 else 0,
+                    "first_row": int(record.get("first_row") or 0) + chunk.start,
+                    "part": number,
+                    "parts": len(chunks),
+                }
+            )
+            for number, chunk in enumerate(chunks)
+        ]
+        if all(len(part.encode()) <= limit for part in lines) or size == 1:
+            return lines
+        count *= 2
+
+
 def write(record: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+    sys.stdout.write("".join(line + "\n" for line in parts(record)))
     sys.stdout.flush()
 
 

@@ -60,9 +60,10 @@ def group_columns(records: list[dict[str, Any]], meta: dict[str, Any] | None, tr
     prediction_columns: dict[str, Any] = {"value": value, "label": label}
     if output_type == "probabilities":
         prediction_columns["probabilities"] = probabilities
+    requests = [r for r in records if not r.get("part")]  # a request written in parts counts once (part 0)
     return {
-        "status": [int(r.get("status") or 0) for r in records],
-        "handler_ms": [r.get("handler_ms") for r in records],
+        "status": [int(r.get("status") or 0) for r in requests],
+        "handler_ms": [r.get("handler_ms") for r in requests],
         "rows": [int(r.get("rows") or 0) if r.get("status") == 200 else 0 for r in records],
         "inputs": {name: column for name, column in columns.items() if name in seen},
         "prediction": prediction_columns,

@@ -41,10 +41,11 @@ class Truth:
                 self.by_file_row[(row["file"].strip(), index)] = value
 
     def lookup(self, record: dict[str, Any], index: int) -> str | None:
-        """The truth of the index-th row of a capture record, if known."""
+        """The truth of the index-th row of a capture record (first_row: where a part's rows start), if known."""
+        row = int(record.get("first_row") or 0) + index
         if record.get("file") is not None:
-            return self.by_file_row.get((str(record["file"]), int(record.get("first_row") or 0) + index))
-        return self.by_request.get((str(record.get("request_id")), index))
+            return self.by_file_row.get((str(record["file"]), row))
+        return self.by_request.get((str(record.get("request_id")), row))
 
     def __len__(self) -> int:
         return len(self.by_request) + len(self.by_file_row)

@@ -165,3 +165,35 @@ def test_filing_reads_gzipped_concatenated_envelopes_and_drops_other_lines() -> 
 
 def test_filing_never_trusts_a_name_as_a_key_segment() -> None:
     assert capture_filing.partition({**RECORD, "model": "../x", "time": "bad"}) == "capture/unknown/v1/date=unknown/"
+
+
+def test_a_record_past_the_log_event_limit_is_written_in_parts(capsys: pytest.CaptureFixture[str]) -> None:
+    """1,000 rows of 40 inputs: every line fits a CloudWatch Logs event, and the parts put the request back whole."""
+    wide = [{"name": f"x{i}", "type": "numeric", "min": 0, "max": 1} for i in range(40)]
+    schema = RequestSchema(wide)
+    records = [{f"x{i}": round(random.random() * 1.2, 6) for i in range(40)} for _ in range(1000)]
+    rows = schema.rows({"instances": records}, 1000)
+    outputs = [{"value": n / 7} for n in range(1000)]
+    capsys.readouterr()
+    capture.clear()
+    capture.begin(MODEL)
+    capture.predicted(schema.inputs, rows.columns, rows.count, outputs, len(rows.warnings))
+    capture.finish("req-wide", "api", 200, 12.5)
+    lines = [line for line in capsys.readouterr().out.splitlines() if '"capture"' in line]
+    parts = [json.loads(line) for line in lines]
+
+    assert len(parts) > 1
+    assert max(len(line.encode()) for line in lines) <= capture.MAX_RECORD_BYTES
+    assert [p["part"] for p in parts] == list(range(len(parts)))
+    assert {p["parts"] for p in parts} == {len(parts)}
+    assert [p["first_row"] for p in parts] == [sum(q["rows"] for q in parts[:n]) for n in range(len(parts))]
+    assert [row for p in parts for row in p["inputs"]] == records
+    assert [row for p in parts for row in p["outputs"]] == outputs
+    assert [p["out_of_range"] for p in parts] == [len(rows.warnings)] + [0] * (len(parts) - 1)
+    assert {(p["request_id"], p["status"], p["handler_ms"]) for p in parts} == {("req-wide", 200, 12.5)}
+
+
+def test_a_record_under_the_limit_stays_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    [record] = one_request(capsys)
+    assert "part" not in record
+    assert "first_row" not in record

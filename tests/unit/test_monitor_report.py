@@ -258,3 +258,32 @@ def test_truth_csv_with_a_row_column_labels_rows_of_a_multi_row_request() -> Non
     truth.add_csv("request_id,row,admit\nr1,0,1\nr1,1,0\n", "admit")
     assert truth.lookup({"request_id": "r1"}, 1) == "0"
     assert truth.lookup({"request_id": "r2"}, 0) is None
+
+
+def test_a_request_written_in_parts_counts_once_and_joins_truth_by_its_rows(s3: FakeS3) -> None:
+    single = records(6, 0, seed=9)
+    request = {**single[0], "request_id": "req-big", "rows": 6}
+    request["inputs"] = [r["inputs"][0] for r in single]
+    request["outputs"] = [r["outputs"][0] for r in single]
+    parts = [
+        {
+            **request,
+            "rows": 3,
+            "inputs": request["inputs"][i : i + 3],
+            "outputs": request["outputs"][i : i + 3],
+            "first_row": i,
+            "part": i // 3,
+            "parts": 2,
+        }
+        for i in (0, 3)
+    ]
+    put_capture(s3, parts)
+    truth = "request_id,row,admit\n" + "".join(f"req-big,{n},{n % 2}\n" for n in range(6))
+    s3.put_object("mon", "truth/admission/u1.csv", truth.encode())
+    run(s3)
+    window = report(s3)["window"]
+    assert (window["traffic"]["requests"], window["traffic"]["rows"]) == (1, 6)
+    labels = [o["label"] for o in request["outputs"]]
+    truths = ["rejected" if n % 2 == 0 else "admitted" for n in range(6)]
+    assert window["quality"]["rows"] == 6
+    assert window["quality"]["accuracy"] == pytest.approx(sum(a == b for a, b in zip(labels, truths, strict=True)) / 6)
