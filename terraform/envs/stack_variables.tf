@@ -160,3 +160,21 @@ variable "capture_batch_rows" {
   description = "Batch scoring: rows captured per chunk."
   default     = 100
 }
+
+variable "monitor_psi_threshold" {
+  type        = number
+  description = "PSI at or above which the monitor flags drift (and the drift alarm fires); null keeps the stack's default."
+  default     = null
+}
+
+variable "monitor_accuracy_drop_threshold" {
+  type        = number
+  description = "Accuracy drop on joined truth at which the quality alarm fires (classifiers); null keeps the stack's default."
+  default     = null
+}
+
+variable "monitor_rmse_increase_threshold" {
+  type        = number
+  description = "Fractional RMSE increase on joined truth at which the quality alarm fires (regressions); null keeps the stack's default."
+  default     = null
+}

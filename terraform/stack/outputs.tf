@@ -104,6 +104,11 @@ output "capture_settings" {
   value       = local.capture_environment
 }
 
+output "monitor_settings" {
+  description = "What the monitor function runs with: its drift and quality thresholds among them."
+  value       = module.model_monitor.settings
+}
+
 output "monitor_function_name" {
   description = "The model monitor function (make monitor invokes it)."
   value       = module.model_monitor.function_name

@@ -247,16 +247,19 @@ variable "monitor_psi_threshold" {
   type        = number
   description = "PSI at or above which the monitor flags an input or the predictions as drifted (and the drift alarm fires)."
   default     = 0.2
+  nullable    = false # null (an env root leaving it unset) means this default
 }
 
 variable "monitor_accuracy_drop_threshold" {
   type        = number
   description = "The quality alarm fires when a classifier's accuracy on joined truth falls this far below its training accuracy."
   default     = 0.05
+  nullable    = false # null (an env root leaving it unset) means this default
 }
 
 variable "monitor_rmse_increase_threshold" {
   type        = number
   description = "The quality alarm fires when a regression's RMSE on joined truth exceeds its training RMSE by this fraction."
   default     = 0.25
+  nullable    = false # null (an env root leaving it unset) means this default
 }

@@ -37,3 +37,25 @@ run "buckets_have_no_lifecycle_rules" {
     error_message = "On LocalStack the buckets must have no lifecycle rule: the AWS provider waits ~55 s after writing each one."
   }
 }
+
+run "monitor_thresholds_default_to_the_stacks" {
+  command = plan
+
+  assert {
+    condition     = module.stack.monitor_settings.DRIFT_PSI_THRESHOLD == "0.2"
+    error_message = "Unset in the env root, the drift threshold is the stack's default (0.2)."
+  }
+}
+
+run "monitor_thresholds_are_set_from_the_env_root" {
+  command = plan
+
+  variables {
+    monitor_psi_threshold = 0.3
+  }
+
+  assert {
+    condition     = module.stack.monitor_settings.DRIFT_PSI_THRESHOLD == "0.3"
+    error_message = "The env root's monitor_psi_threshold reaches the monitor function."
+  }
+}
