@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ BATCH_ROWS = 500  # rows per batch request (the API takes up to 1,000)
 SENDERS = int(os.environ.get("MONITOR_TEST_SENDERS", "4"))  # concurrent clients
 DELIVERY_TIMEOUT_S = 180.0
 SERVING_TIMEOUT_S = 60.0
+RUN_BUDGET_S = 120.0  # the longest a run's requests take to send (records carry the time each was answered)
 
 _spec = importlib.util.spec_from_file_location("capture_reader", ROOT / "lambda" / "capture_reader.py")
 assert _spec is not None
@@ -198,6 +199,17 @@ def run_monitor(stack: Any, run: TrafficRun) -> None:
     run.report = json.loads(body)
 
 
+def clear_of_utc_midnight(run_s: float = RUN_BUDGET_S) -> str:
+    """Today's UTC date, after waiting out midnight if a run's requests started now could cross it: records are
+    partitioned by the day they were answered, and the monitor reads one day."""
+    now = datetime.now(UTC)
+    left_s = (now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1) - now).total_seconds()
+    if left_s < run_s:
+        print(f"waiting {left_s:.0f} s for UTC midnight: a traffic run of up to {run_s:.0f} s would cross it")
+        time.sleep(left_s + 1)
+    return datetime.now(UTC).date().isoformat()
+
+
 @contextmanager
 def traffic(
     stack: Any, directory: Path, training_rows: str, seed: int, gre_shift: float, with_truth: bool
@@ -207,7 +219,7 @@ def traffic(
     meta = json.loads((model_dir / "model.json").read_text())
     rows = admission_rows(training_rows, seed, gre_shift)
     with published(stack, model_dir) as name:
-        run = TrafficRun(name=name, meta=meta, day=datetime.now(UTC).date().isoformat())
+        run = TrafficRun(name=name, meta=meta, day=clear_of_utc_midnight())
         started = time.monotonic()
         send(stack, run, rows)
         sent_s = time.monotonic() - started
