@@ -137,12 +137,14 @@ variable "bucket_lifecycle_rules" {
   type        = bool
   description = "Give the model and artifact buckets their lifecycle rule (expire replaced versions after 90 days, abort stale uploads); LocalStack stacks turn it off, since the AWS provider waits ~55 s after writing each one."
   default     = true
+  nullable    = false # null (an env root leaving it unset) means this default
 }
 
 variable "force_destroy" {
   type        = bool
   description = "Let destroy delete buckets that still hold objects (models uploaded after apply included)."
   default     = false
+  nullable    = false # null (an env root leaving it unset) means this default
 }
 
 variable "tags" {
@@ -155,6 +157,7 @@ variable "site_delivery" {
   type        = string
   description = "How the page is served: \"cloudfront\" (private bucket, CloudFront with OAC, HTTPS; AWS) or \"s3_website\" (S3 website endpoint, HTTP; LocalStack, which has no CloudFront)."
   default     = "cloudfront"
+  nullable    = false # null (an env root leaving it unset) means this default
 }
 
 variable "site_domain_name" {
