@@ -14,7 +14,6 @@ import io
 import json
 import os
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,7 +24,7 @@ import capture
 import handler
 from batch_rows import BadFile, RowParser, check_header, output_header, prediction_columns, prediction_fields
 from batch_start import INPUT_PREFIX, INPUT_SUFFIX, MODEL_METADATA
-from logs import log, request_id
+from logs import invocation, log, request_id
 from r_bridge import RError
 from responses import ApiError
 from settings import env_number
@@ -439,8 +438,7 @@ STEPS = {"split": split, "score": score, "assemble": assemble, "fail": fail}
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    token = request_id.set(getattr(context, "aws_request_id", None))
-    try:
+    with invocation(context, "batch step failed"):
         step = event.get("step") if isinstance(event, dict) else None
         if step not in STEPS:
             raise ValueError(f"unknown batch step {step!r}; the state machine sends one of {sorted(STEPS)}")
@@ -448,8 +446,3 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         result = STEPS[step](event)
         log("info", "batch step", step=step, ms=round((time.perf_counter() - started) * 1000, 3))
         return result
-    except Exception:
-        log("error", "batch step failed", traceback=traceback.format_exc())
-        raise
-    finally:
-        request_id.reset(token)

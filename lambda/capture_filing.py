@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote_plus
 
-from logs import log, request_id
+from logs import invocation, log
 
 RAW_PREFIX = "capture/raw/"
 CAPTURE_PREFIX = "capture/"
@@ -136,8 +136,7 @@ def _targets(event: Any, s3: Any) -> list[tuple[str, str]]:
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, int]:
-    token = request_id.set(getattr(context, "aws_request_id", None))
-    try:
+    with invocation(context, "capture filing failed"):
         s3 = _s3()
         totals = {"raw_objects": 0, "records": 0, "objects": 0}
         for bucket, key in _targets(event, s3):
@@ -147,5 +146,3 @@ def lambda_handler(event: Any, context: Any) -> dict[str, int]:
             totals["objects"] += filed["objects"]
         log("info", "capture filed", **totals)
         return totals
-    finally:
-        request_id.reset(token)

@@ -7,11 +7,10 @@ CloudWatch metrics with the dimensions model and version (drift and quality also
 
 import os
 import time
-import traceback
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from logs import log, request_id
+from logs import invocation, log
 from model_store import MODEL_NAME
 from monitor_report import version_report, window_days
 from monitor_store import MonitorStore
@@ -133,17 +132,11 @@ def run(event: dict[str, Any], store: MonitorStore, cloudwatch: Any | None) -> d
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    token = request_id.set(getattr(context, "aws_request_id", None))
     started = time.perf_counter()
-    try:
+    with invocation(context, "monitor failed"):
         event = event if isinstance(event, dict) else {}
         model_bucket, models_prefix = _model_bucket()
         store = MonitorStore(_client("s3"), os.environ["MONITORING_BUCKET"], model_bucket, models_prefix)
         result = run(event, store, _client("cloudwatch"))
         log("info", "monitor", reports=len(result["reports"]), ms=round((time.perf_counter() - started) * 1000, 3))
         return result
-    except Exception:
-        log("error", "monitor failed", traceback=traceback.format_exc())
-        raise
-    finally:
-        request_id.reset(token)
