@@ -264,7 +264,7 @@ def build(opts: Options) -> Result:
     progress.say(
         f"built {opts.out}: {archive.mb(stats.zip_bytes)} zipped, {archive.mb(stats.unzipped_bytes)} unzipped, "
         f"{stats.files} files, ICU {icu_report['carried']} ({archive.mb(icu_report['zip_bytes'])} zipped), "
-        f"GLIBC {manifest['glibc_max']}, GLIBCXX {manifest['glibcxx_max']} "
+        f"GLIBC {manifest['glibc_max']}, GLIBCXX {manifest['glibcxx_max'] or 'none (no C++ library)'} "
         f"in {progress.elapsed():.1f} s"
     )
     if upload == archive.S3_ONLY:
