@@ -211,7 +211,7 @@ write_model <- function(fit, data, name, output, predict_args = list(), example 
   cls <- class(fit)[[1]]
   input_names <- inputs %||% .model_inputs(fit)
   if (is.null(input_names)) {
-    stop(sprintf("write_model: cannot tell the inputs of a %s object: pass inputs = c(...) (column names of data)", cls),
+    stop(sprintf("write_model: cannot tell the inputs of a model of class %s: pass inputs = c(...) (column names of data)", cls),
          call. = FALSE)
   }
   missing <- setdiff(input_names, names(data))
@@ -221,7 +221,7 @@ write_model <- function(fit, data, name, output, predict_args = list(), example 
   }
   if (is.null(output$name)) output$name <- .model_response(fit)
   if (is.null(output$name)) {
-    stop(sprintf("write_model: cannot tell the output's name of a %s object: pass output = list(name = \"...\", ...)", cls),
+    stop(sprintf("write_model: cannot tell the output's name of a model of class %s: pass output = list(name = \"...\", ...)", cls),
          call. = FALSE)
   }
   if (!is.null(output$labels)) output$labels <- I(output$labels)

@@ -129,8 +129,9 @@ cat(jsonlite::toJSON(messages, auto_unbox = TRUE))
 """
 
 WRITE_ERRORS = {
-    "no_inputs": "write_model: cannot tell the inputs of a elnet object: pass inputs = c(...) (column names of data)",
-    "no_output_name": "write_model: cannot tell the output's name of a ranger object: "
+    "no_inputs": "write_model: cannot tell the inputs of a model of class elnet: "
+    "pass inputs = c(...) (column names of data)",
+    "no_output_name": "write_model: cannot tell the output's name of a model of class ranger: "
     'pass output = list(name = "...", ...)',
     "missing_input": "write_model: inputs missing from the training data: weight: "
     "pass inputs = c(...) naming columns of data",
