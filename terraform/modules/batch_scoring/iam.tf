@@ -3,14 +3,6 @@
 # function adds to its model read: read in/, write out/ and work/.
 
 locals {
-  lambda_assume = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "lambda.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
   # Only this account's state machines may use the role (the confused-deputy guard AWS documents).
   states_assume = jsonencode({
     Version = "2012-10-17"
@@ -49,24 +41,6 @@ locals {
         Effect   = "Allow"
         Action   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         Resource = ["${local.bucket_arn}/out/*"]
-      },
-    ]
-  })
-
-  start_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "StartScoring"
-        Effect   = "Allow"
-        Action   = ["states:StartExecution"]
-        Resource = [local.state_machine_arn]
-      },
-      {
-        Sid      = "WriteOwnLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = ["${aws_cloudwatch_log_group.start.arn}:*"]
       },
     ]
   })
@@ -119,25 +93,6 @@ resource "aws_iam_role_policy" "scoring" {
   policy = local.scoring_policy
 }
 
-resource "aws_iam_role" "start" {
-  name               = "${var.name}-batch-start"
-  assume_role_policy = local.lambda_assume
-  tags               = var.tags
-}
-
-resource "aws_cloudwatch_log_group" "start" {
-  #checkov:skip=CKV_AWS_158:Logs carry object keys only; CloudWatch encrypts them at rest by default.
-  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days) so that cost follows the user's policy.
-  name              = "/aws/lambda/${var.name}-batch-start"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
-}
-
-resource "aws_iam_role_policy" "start" {
-  name   = "start-batch-scoring"
-  role   = aws_iam_role.start.id
-  policy = local.start_policy
-}
 
 resource "aws_iam_role" "state_machine" {
   name               = "${var.name}-batch-states"

@@ -161,55 +161,55 @@ module "scoring_function" {
   tags = var.tags
 }
 
-resource "aws_lambda_function" "start" {
-  #checkov:skip=CKV_AWS_116:S3 retries a failed delivery; a file whose event is lost is scored by uploading it again.
-  #checkov:skip=CKV_AWS_117:Calls only the Step Functions API over its public endpoint; a VPC adds NAT cost.
-  #checkov:skip=CKV_AWS_173:The environment holds only the state machine's ARN, no secret.
-  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile per account; the zip's SHA-256 is pinned by source_code_hash.
-  #checkov:skip=CKV_AWS_115:Starting an execution takes milliseconds; concurrency is bounded by the map's MaxConcurrency downstream.
-  function_name    = "${var.name}-batch-start"
-  role             = aws_iam_role.start.arn
-  s3_bucket        = var.artifact_bucket
-  s3_key           = var.artifact_key
-  source_code_hash = var.source_code_hash
-  handler          = "batch_start.lambda_handler"
-  runtime          = "python3.12"
-  architectures    = ["x86_64"]
-  memory_size      = 256
-  timeout          = 30
+# S3 -> the starter -> the state machine: each CSV uploaded under in/ starts one execution.
+module "start" {
+  source = "../s3_triggered_function"
 
-  environment {
-    variables = { STATE_MACHINE_ARN = local.state_machine_arn }
-  }
-
-  tracing_config {
-    mode = "PassThrough"
-  }
-
-  tags       = var.tags
-  depends_on = [aws_iam_role_policy.start, aws_cloudwatch_log_group.start]
+  name               = "${var.name}-batch-start"
+  handler            = "batch_start.lambda_handler"
+  artifact_bucket    = var.artifact_bucket
+  artifact_key       = var.artifact_key
+  source_code_hash   = var.source_code_hash
+  timeout_s          = 30
+  environment        = { STATE_MACHINE_ARN = local.state_machine_arn }
+  bucket_name        = module.bucket.name
+  filter_prefix      = "in/"
+  filter_suffix      = ".csv"
+  statement_id       = "s3-batch-input"
+  policy_name        = "start-batch-scoring"
+  statements         = [{ Sid = "StartScoring", Effect = "Allow", Action = ["states:StartExecution"], Resource = [local.state_machine_arn] }]
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_permission" "s3_start" {
-  statement_id   = "s3-batch-input"
-  action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.start.function_name
-  principal      = "s3.amazonaws.com"
-  source_arn     = local.bucket_arn
-  source_account = data.aws_caller_identity.current.account_id
+moved {
+  from = aws_lambda_function.start
+  to   = module.start.aws_lambda_function.this
 }
 
-resource "aws_s3_bucket_notification" "input" {
-  bucket = module.bucket.name
+moved {
+  from = aws_iam_role.start
+  to   = module.start.aws_iam_role.this
+}
 
-  lambda_function {
-    lambda_function_arn = aws_lambda_function.start.arn
-    events              = ["s3:ObjectCreated:*"]
-    filter_prefix       = "in/"
-    filter_suffix       = ".csv"
-  }
+moved {
+  from = aws_iam_role_policy.start
+  to   = module.start.aws_iam_role_policy.this
+}
 
-  depends_on = [aws_lambda_permission.s3_start]
+moved {
+  from = aws_cloudwatch_log_group.start
+  to   = module.start.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_lambda_permission.s3_start
+  to   = module.start.aws_lambda_permission.s3
+}
+
+moved {
+  from = aws_s3_bucket_notification.input
+  to   = module.start.aws_s3_bucket_notification.this
 }
 
 resource "aws_sfn_state_machine" "this" {
@@ -250,7 +250,7 @@ locals {
       description = "The starter could not start an execution for an uploaded file; upload it again once fixed."
       namespace   = "AWS/Lambda"
       metric      = "Errors"
-      dimensions  = { FunctionName = aws_lambda_function.start.function_name }
+      dimensions  = { FunctionName = module.start.function_name }
     }
   }
 }

@@ -20,7 +20,7 @@ output "scoring_log_group_name" {
 
 output "start_function_name" {
   description = "Name of the function that S3 events on in/*.csv invoke to start an execution."
-  value       = aws_lambda_function.start.function_name
+  value       = module.start.function_name
 }
 
 output "rows_per_chunk" {

@@ -3,17 +3,14 @@
 # The trust policies take only this account's services (aws:SourceAccount, the confused-deputy guard).
 
 locals {
-  assume = { for service in ["logs", "firehose", "lambda"] : service => jsonencode({
+  assume = { for service in ["logs", "firehose"] : service => jsonencode({
     Version = "2012-10-17"
-    Statement = [merge(
-      {
-        Effect    = "Allow"
-        Principal = { Service = "${service}.amazonaws.com" }
-        Action    = "sts:AssumeRole"
-      },
-      # Lambda's own execution role needs no guard (the function is the only one that can use it).
-      service == "lambda" ? {} : { Condition = { StringEquals = { "aws:SourceAccount" = local.account } } },
-    )]
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "${service}.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+    }]
   }) }
 
   logs_policy = jsonencode({
@@ -45,36 +42,27 @@ locals {
     ]
   })
 
-  filing_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "TakeRaw"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject", "s3:DeleteObject"]
-        Resource = ["${local.bucket_arn}/${local.raw_prefix}*"]
-      },
-      {
-        Sid       = "ListRaw"
-        Effect    = "Allow"
-        Action    = ["s3:ListBucket"]
-        Resource  = [local.bucket_arn]
-        Condition = { StringLike = { "s3:prefix" = ["${local.raw_prefix}*"] } }
-      },
-      {
-        Sid      = "WriteCaptures"
-        Effect   = "Allow"
-        Action   = ["s3:PutObject"]
-        Resource = ["${local.bucket_arn}/capture/*"]
-      },
-      {
-        Sid      = "WriteOwnLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = ["${aws_cloudwatch_log_group.filing.arn}:*"]
-      },
-    ]
-  })
+  filing_statements = [
+    {
+      Sid      = "TakeRaw"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject", "s3:DeleteObject"]
+      Resource = ["${local.bucket_arn}/${local.raw_prefix}*"]
+    },
+    {
+      Sid       = "ListRaw"
+      Effect    = "Allow"
+      Action    = ["s3:ListBucket"]
+      Resource  = [local.bucket_arn]
+      Condition = { StringLike = { "s3:prefix" = ["${local.raw_prefix}*"] } }
+    },
+    {
+      Sid      = "WriteCaptures"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject"]
+      Resource = ["${local.bucket_arn}/capture/*"]
+    },
+  ]
 }
 
 resource "aws_iam_role" "logs" {
@@ -99,16 +87,4 @@ resource "aws_iam_role_policy" "firehose" {
   name   = "write-raw-captures"
   role   = aws_iam_role.firehose.id
   policy = local.firehose_policy
-}
-
-resource "aws_iam_role" "filing" {
-  name               = local.filing
-  assume_role_policy = local.assume["lambda"]
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "filing" {
-  name   = "file-captures"
-  role   = aws_iam_role.filing.id
-  policy = local.filing_policy
 }

