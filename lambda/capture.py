@@ -115,13 +115,13 @@ def parts(record: dict[str, Any], limit: int = MAX_RECORD_BYTES) -> list[str]:
                     "rows": len(chunk),
                     "inputs": record["inputs"][chunk.start : chunk.stop],
                     "outputs": record["outputs"][chunk.start : chunk.stop],
-                    "out_of_range": record.get("out_of_range", 0) if number == 0 else 0,
+                    "out_of_range": record.get("out_of_range", 0) if index == 0 else 0,
                     "first_row": int(record.get("first_row") or 0) + chunk.start,
-                    "part": number,
+                    "part": index,
                     "parts": len(chunks),
                 }
             )
-            for number, chunk in enumerate(chunks)
+            for index, chunk in enumerate(chunks)
         ]
         if all(len(part.encode()) <= limit for part in lines) or size == 1:
             return lines

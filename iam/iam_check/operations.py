@@ -135,13 +135,17 @@ def requests_for(call: Mapping[str, Any]) -> list[Request]:
     if key not in TABLE:
         from .operations_by_rule import requests_by_rule
 
-        return requests_by_rule(
-            call, {"Partition": partition, "Region": values["region"], "Account": values["account"]}
-        )
+        return requests_by_rule(call, values)
     if call["service"] == "lambda":
         values["function_arn"] = lambda_function_arn(parameters, partition, values["region"], values["account"])
+    return requests_of(TABLE[key], call, values)
+
+
+def requests_of(accesses: tuple[Access, ...], call: Mapping[str, Any], values: Mapping[str, Any]) -> list[Request]:
+    """The requests of these rows for one call: `when` and `each` applied, resources filled from `values`."""
+    parameters = call.get("parameters") or {}
     found = []
-    for access in TABLE[key]:
+    for access in accesses:
         if access.when is not None and not parameters.get(access.when):
             continue
         context = tuple(

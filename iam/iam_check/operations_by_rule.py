@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
-from .operations import Access, Request, Unmapped, fill
+from .operations import Access, Request, Unmapped, requests_of
 
 Parameters = Mapping[str, Any]
 
@@ -217,10 +217,11 @@ def _api_gateway(operation_name: str, parameters: Parameters, region: str) -> li
     return [Request(f"apigateway:{operation.http['method']}", f"arn:aws:apigateway:{region}::{path}", ())]
 
 
-def requests_by_rule(call: Mapping[str, Any], where: Mapping[str, str]) -> list[Request]:
-    """The IAM requests of a call the table lacks; `where` gives Partition, Region and Account."""
+def requests_by_rule(call: Mapping[str, Any], values: Mapping[str, Any]) -> list[Request]:
+    """The IAM requests of a call the table lacks; `values`: partition, region, account and the parameters."""
     service, operation = call["service"], call["operation"]
     parameters = dict(call.get("parameters") or {})
+    where = {"Partition": values["partition"], "Region": values["region"], "Account": values["account"]}
     if service == "apigateway":
         found = _api_gateway(operation, parameters, where["Region"])
     else:
@@ -228,10 +229,7 @@ def requests_by_rule(call: Mapping[str, Any], where: Mapping[str, str]) -> list[
         found = [Request(action, arn, ()) for arn in _resources(service, action, parameters, where)]
         if parameters.get("Tagged") and (service, operation) in TAG_ON_CREATE:
             found += [Request(TAG_ON_CREATE[(service, operation)], r.resource, ()) for r in found[:1]]
-    values = {"partition": where["Partition"], "region": where["Region"], "account": where["Account"], **parameters}
-    for access in DEPENDENT.get((service, operation), ()):
-        if access.when is None or parameters.get(access.when):
-            found.append(Request(access.action, fill(access.resource, values), ()))
+    found += requests_of(DEPENDENT.get((service, operation), ()), call, values)
     for role in parameters.get("RoleArns") or ():
         if service in ("iam", "sts"):
             continue  # IAM's operations manage roles and STS assumes them: neither passes one
