@@ -26,11 +26,13 @@ def terraform_env() -> dict[str, str]:
     return env
 
 
-def run_terraform(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_terraform(
+    cwd: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["terraform", *args, "-no-color"] if args[0] not in ("fmt",) else ["terraform", *args],
         cwd=cwd,
-        env=terraform_env(),
+        env={**terraform_env(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -30,7 +30,7 @@ import boto3
 import pytest
 import requests
 import stack as stack_cli
-from conftest import ROOT, TERRAFORM, terraform_env
+from conftest import ROOT, TERRAFORM, run_terraform, terraform_env
 
 pytestmark = [pytest.mark.terraform, pytest.mark.localstack, pytest.mark.slow]
 
@@ -216,14 +216,7 @@ class Stack:
 
 
 def terraform(cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
-    done = subprocess.run(
-        ["terraform", *args, "-no-color", "-input=false"],
-        cwd=cwd,
-        env={**terraform_env(), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = run_terraform(cwd, *args, "-input=false", timeout=600, env=env)
     assert done.returncode == 0, f"terraform {args[0]} in {cwd} failed:\n{done.stderr}{done.stdout[-3000:]}"
 
 
@@ -261,21 +254,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     var_file.write_text(json.dumps(variables))
     (tmp_path / "backend.hcl").write_text(backend_config(bucket, key))
     root = Stack(env_root_with_s3_backend(tmp_path), name, bucket, key, var_file, echo, roles)
-    init = subprocess.run(
-        [
-            "terraform",
-            "init",
-            "-no-color",
-            "-input=false",
-            "-lockfile=readonly",
-            f"-backend-config={tmp_path / 'backend.hcl'}",
-        ],
-        cwd=root.env,
-        env=root.environment("deploy"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    init = root.run("deploy", "init", "-lockfile=readonly", f"-backend-config={tmp_path / 'backend.hcl'}", timeout=300)
     assert init.returncode == 0, f"terraform init with the S3 backend failed:\n{init.stderr}{init.stdout}"
     yield root
     # Whatever the test did, leave LocalStack clean: the stack, the state bucket and every version in it, the roles.
